@@ -1,0 +1,169 @@
+// One toy-model experiment from a resolved config to a results folder:
+//   config.json → train (progress) → metrics.json, history.csv, weights.safetensors, plots/.
+// If the loss diverges, what was written stays and history.csv records the steps up to it.
+
+import path from 'node:path';
+import { VERSION } from '../version.js';
+import type { ToyConfig } from './config.js';
+import { encodeSafetensors } from './safetensors.js';
+import { toCsv, writeFileAtomic, writeJson } from './store.js';
+import { superpositionMetrics, type SuperpositionMetrics } from '../metrics/superposition.js';
+import {
+  DivergenceError,
+  STREAM,
+  createToyTraining,
+  evaluateLoss,
+  instanceRngs,
+  trainToy,
+  type HistoryRow,
+  type ToyTraining,
+} from '../train/trainToy.js';
+import { sampleBatch } from '../data/features.js';
+
+export interface InstanceMetrics extends SuperpositionMetrics {
+  sparsity: number;
+  finalLoss: number;
+  bias: number[];
+}
+
+export interface ToyMetrics {
+  instances: InstanceMetrics[];
+}
+
+export interface ProgressReporter {
+  start(totalSteps: number): void;
+  update(step: number, meanLoss: number): void;
+  stop(): void;
+}
+
+export interface ToyRunOptions {
+  outDir: string;
+  plots: boolean;
+  progress?: ProgressReporter;
+  /** Extra fields recorded in config.json (e.g. the command line). */
+  provenance?: Record<string, unknown>;
+}
+
+export interface ToyRunResult {
+  training: ToyTraining;
+  metrics: ToyMetrics;
+  files: string[];
+}
+
+/** Metrics of every instance: final loss on the evaluation set, then the geometry of W. */
+export function toyMetrics(training: ToyTraining): ToyMetrics {
+  const { shape, config, params } = training;
+  const finalLoss = evaluateLoss(training);
+  const instances: InstanceMetrics[] = [];
+  for (let k = 0; k < shape.nInstances; k++) {
+    const geometry = superpositionMetrics(params.W, k, shape.nHidden, shape.nFeatures);
+    const bias = Array.from(params.b.subarray(k * shape.nFeatures, (k + 1) * shape.nFeatures));
+    instances.push({ sparsity: config.sparsity[k], finalLoss: finalLoss[k], ...geometry, bias });
+  }
+  return { instances };
+}
+
+/** metrics.json: the interface's keys first, the Gram matrix last (it is the bulkiest). */
+function metricsJson(metrics: ToyMetrics): unknown {
+  return {
+    instances: metrics.instances.map((m) => ({
+      sparsity: m.sparsity,
+      finalLoss: m.finalLoss,
+      featureNorms: m.featureNorms,
+      represented: m.represented,
+      interference: m.interference,
+      dimensionality: m.dimensionality,
+      dimensionsPerFeature: m.dimensionsPerFeature,
+      bias: m.bias,
+      gram: m.gram,
+    })),
+  };
+}
+
+export function historyCsv(history: readonly HistoryRow[]): string {
+  return toCsv(history as unknown as Record<string, number>[], ['step', 'instance', 'sparsity', 'loss']);
+}
+
+export function weightsSafetensors(training: ToyTraining): Uint8Array {
+  const { nInstances, nHidden, nFeatures } = training.shape;
+  return encodeSafetensors(
+    {
+      W: { shape: [nInstances, nHidden, nFeatures], data: training.params.W },
+      b: { shape: [nInstances, nFeatures], data: training.params.b },
+    },
+    { format: 'superposition-lab', version: VERSION, sparsity: JSON.stringify(training.config.sparsity) },
+  );
+}
+
+/** A sample batch per instance for the data-distribution plot: active values and counts per sample. */
+export function dataSample(training: ToyTraining, samplesPerInstance = 1024): { values: number[]; activeCounts: number[] } {
+  const { config, dist } = training;
+  const n = config.nFeatures;
+  const x = new Float32Array(dist.nInstances * samplesPerInstance * n); // [inst, batch, feat]
+  sampleBatch(dist, instanceRngs(config.seed, dist.nInstances, STREAM.sample), x, samplesPerInstance);
+  const values: number[] = [];
+  const activeCounts: number[] = [];
+  for (let row = 0; row < dist.nInstances * samplesPerInstance; row++) {
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const v = x[row * n + i];
+      if (v !== 0) {
+        values.push(v);
+        count++;
+      }
+    }
+    activeCounts.push(count);
+  }
+  return { values, activeCounts };
+}
+
+export function resolvedConfigJson(config: ToyConfig, provenance: Record<string, unknown> = {}): unknown {
+  return { ...config, version: VERSION, ...provenance };
+}
+
+/** Train, measure and write a results folder. Throws DivergenceError after saving history.csv. */
+export async function runToyExperiment(config: ToyConfig, options: ToyRunOptions): Promise<ToyRunResult> {
+  const { outDir, progress } = options;
+  const files: string[] = [];
+  const write = (name: string, data: string | Uint8Array) => {
+    writeFileAtomic(path.join(outDir, name), data);
+    files.push(name);
+  };
+  writeJson(path.join(outDir, 'config.json'), resolvedConfigJson(config, options.provenance));
+  files.push('config.json');
+
+  const training = createToyTraining(config);
+  progress?.start(config.totalSteps);
+  try {
+    trainToy(training, {
+      onStep: (t) => {
+        if (!progress) return;
+        let sum = 0;
+        for (let k = 0; k < t.losses.length; k++) sum += t.losses[k];
+        progress.update(t.step, sum / t.losses.length);
+      },
+    });
+  } catch (error) {
+    progress?.stop();
+    if (error instanceof DivergenceError) write('history.csv', historyCsv(training.history));
+    throw error;
+  }
+  progress?.stop();
+
+  const metrics = toyMetrics(training);
+  write('metrics.json', `${JSON.stringify(metricsJson(metrics), null, 2)}\n`);
+  write('history.csv', historyCsv(training.history));
+  write('weights.safetensors', weightsSafetensors(training));
+  if (options.plots) {
+    const { writeToyPlots } = await import('../report/toyPlots.js');
+    const names = await writeToyPlots(path.join(outDir, 'plots'), {
+      nFeatures: config.nFeatures,
+      nHidden: config.nHidden,
+      instances: metrics.instances,
+      history: training.history,
+      dataSample: dataSample(training),
+    });
+    for (const name of names) files.push(`plots/${name}.svg`, `plots/${name}.png`);
+  }
+  return { training, metrics, files };
+}

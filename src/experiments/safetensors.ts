@@ -1,0 +1,80 @@
+// The safetensors format (huggingface/safetensors): an 8-byte little-endian header length N,
+// N bytes of JSON header {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {…}},
+// then the raw little-endian tensor bytes; offsets are relative to the end of the header.
+// We write F32 only (what the models store) and pad the header with spaces to 8-byte alignment.
+
+export interface Tensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+export type TensorMap = Record<string, Tensor>;
+
+export class SafetensorsError extends Error {
+  override name = 'SafetensorsError';
+}
+
+/** Serialise tensors (in the given key order) with optional string metadata. */
+export function encodeSafetensors(tensors: TensorMap, metadata: Record<string, string> = {}): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const [name, tensor] of Object.entries(tensors)) {
+    const expected = tensor.shape.reduce((a, b) => a * b, 1);
+    if (expected !== tensor.data.length)
+      throw new SafetensorsError(`tensor ${name}: shape [${tensor.shape}] needs ${expected} values, got ${tensor.data.length}`);
+    const bytes = tensor.data.length * 4;
+    header[name] = { dtype: 'F32', shape: tensor.shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  const headerBytesLength = new TextEncoder().encode(json).length;
+  json += ' '.repeat((8 - ((8 + headerBytesLength) % 8)) % 8);
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let position = 8 + headerBytes.length;
+  for (const tensor of Object.values(tensors)) {
+    for (let i = 0; i < tensor.data.length; i++, position += 4) view.setFloat32(position, tensor.data[i], true);
+  }
+  return out;
+}
+
+export interface DecodedSafetensors {
+  tensors: TensorMap;
+  metadata: Record<string, string>;
+}
+
+/** Parse a safetensors file holding F32 tensors; throws SafetensorsError on a malformed file. */
+export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
+  if (bytes.length < 8) throw new SafetensorsError('file too short for a safetensors header');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = Number(view.getBigUint64(0, true));
+  if (8 + headerLength > bytes.length) throw new SafetensorsError('header length exceeds the file size');
+  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+  } catch {
+    throw new SafetensorsError('header is not valid JSON');
+  }
+  const dataStart = 8 + headerLength;
+  const tensors: TensorMap = {};
+  let metadata: Record<string, string> = {};
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      metadata = entry as unknown as Record<string, string>;
+      continue;
+    }
+    if (entry.dtype !== 'F32') throw new SafetensorsError(`tensor ${name}: dtype ${entry.dtype} is not supported (F32 only)`);
+    const [begin, end] = entry.data_offsets;
+    const count = entry.shape.reduce((a, b) => a * b, 1);
+    if (end - begin !== count * 4 || dataStart + end > bytes.length)
+      throw new SafetensorsError(`tensor ${name}: data_offsets [${begin}, ${end}] do not match shape [${entry.shape}]`);
+    const data = new Float32Array(count);
+    for (let i = 0; i < count; i++) data[i] = view.getFloat32(dataStart + begin + 4 * i, true);
+    tensors[name] = { shape: entry.shape, data };
+  }
+  return { tensors, metadata };
+}

@@ -1,0 +1,214 @@
+// The toy-model training loop: every instance of the grid steps together, each with its own
+// data stream, so one run covers a whole sparsity grid (the paper's trick). All buffers are
+// allocated once in createToyTraining; the step loop allocates nothing but history rows.
+
+import { Rng, shuffle } from '../core/rng.js';
+import { adamStep, createAdamState, type AdamOptions, type AdamState } from '../core/adam.js';
+import { learningRate, type LrSchedule } from '../core/schedule.js';
+import { probabilityFromSparsity, sampleBatch, type FeatureDistribution } from '../data/features.js';
+import { geometricImportance, importancePerInstance } from '../data/importance.js';
+import {
+  createGrads,
+  createParams,
+  createWorkspace,
+  initParams,
+  lossAndGradients,
+  type ToyModelGrads,
+  type ToyModelParams,
+  type ToyModelShape,
+  type ToyModelWorkspace,
+} from '../models/toyModel.js';
+import type { ToyConfig } from '../experiments/config.js';
+
+/** Stream ids under (seed, instance): each purpose draws from its own generator. */
+export const STREAM = { init: 0, data: 1, evaluation: 2, shuffle: 3, sample: 4 } as const;
+
+export interface HistoryRow {
+  step: number;
+  instance: number;
+  sparsity: number;
+  loss: number;
+}
+
+export class DivergenceError extends Error {
+  override name = 'DivergenceError';
+  constructor(
+    readonly instance: number,
+    readonly step: number,
+    readonly sparsity: number,
+    readonly loss: number,
+  ) {
+    super(`loss became ${loss} at step ${step} in instance ${instance} (sparsity ${sparsity})`);
+  }
+}
+
+export interface ToyTraining {
+  config: ToyConfig;
+  shape: ToyModelShape;
+  dist: FeatureDistribution;
+  importance: Float64Array; // [inst, feat]
+  params: ToyModelParams<Float32Array>;
+  grads: ToyModelGrads;
+  adam: { W: AdamState; b: AdamState };
+  adamOptions: AdamOptions;
+  schedule: LrSchedule;
+  workspace: ToyModelWorkspace;
+  x: Float32Array; // [inst, batch, feat]
+  losses: Float64Array; // [inst]
+  dataRngs: Rng[];
+  shuffleRngs: Rng[];
+  /** Epoch mode only: the fixed dataset and each instance's current permutation of it. */
+  dataset?: Float32Array; // [inst, datasetSize, feat]
+  order?: Uint32Array[]; // [inst][datasetSize]
+  /** Optimizer steps completed. */
+  step: number;
+  history: HistoryRow[];
+}
+
+export function instanceRngs(seed: number, nInstances: number, purpose: number): Rng[] {
+  return Array.from({ length: nInstances }, (_, k) => Rng.stream(seed, k, purpose));
+}
+
+export function featureDistribution(config: ToyConfig): FeatureDistribution {
+  const nInstances = config.sparsity.length;
+  const featureProbability = config.featureProbability
+    ? Float64Array.from(config.featureProbability.flat())
+    : probabilityFromSparsity(config.sparsity, config.nFeatures);
+  return { nInstances, nFeatures: config.nFeatures, featureProbability };
+}
+
+export function createToyTraining(config: ToyConfig): ToyTraining {
+  const nInstances = config.sparsity.length;
+  const shape: ToyModelShape = {
+    nInstances,
+    nFeatures: config.nFeatures,
+    nHidden: config.nHidden,
+    activation: config.model,
+  };
+  const dist = featureDistribution(config);
+  const importance = importancePerInstance(
+    config.importance ?? geometricImportance(config.nFeatures, config.importanceDecay),
+    nInstances,
+  );
+  const params = createParams(shape, Float32Array);
+  initParams(shape, params, instanceRngs(config.seed, nInstances, STREAM.init));
+  const training: ToyTraining = {
+    config,
+    shape,
+    dist,
+    importance,
+    params,
+    grads: createGrads(shape),
+    adam: { W: createAdamState(params.W.length), b: createAdamState(params.b.length) },
+    adamOptions: {
+      optimizer: config.optimizer,
+      beta1: config.beta1,
+      beta2: config.beta2,
+      epsilon: config.epsilon,
+      weightDecay: config.weightDecay,
+    },
+    schedule: {
+      name: config.lrSchedule,
+      baseLr: config.lr,
+      totalSteps: config.totalSteps,
+      warmupSteps: config.warmupSteps,
+    },
+    workspace: createWorkspace(shape),
+    x: new Float32Array(nInstances * config.batchSize * config.nFeatures),
+    losses: new Float64Array(nInstances),
+    dataRngs: instanceRngs(config.seed, nInstances, STREAM.data),
+    shuffleRngs: instanceRngs(config.seed, nInstances, STREAM.shuffle),
+    step: 0,
+    history: [],
+  };
+  if (config.dataMode === 'epochs') {
+    training.dataset = new Float32Array(nInstances * config.datasetSize * config.nFeatures);
+    sampleBatch(dist, training.dataRngs, training.dataset, config.datasetSize);
+    training.order = Array.from({ length: nInstances }, () => new Uint32Array(config.datasetSize));
+  }
+  return training;
+}
+
+/** Fill training.x with the batch for `step`; returns its size (the last batch of an epoch may be short). */
+function loadBatch(training: ToyTraining, step: number): number {
+  const { config, dist, x } = training;
+  if (config.dataMode === 'steps') {
+    sampleBatch(dist, training.dataRngs, x, config.batchSize);
+    return config.batchSize;
+  }
+  const n = config.nFeatures;
+  const N = config.datasetSize;
+  const batchesPerEpoch = Math.ceil(N / config.batchSize);
+  const batchInEpoch = step % batchesPerEpoch;
+  const dataset = training.dataset!;
+  const order = training.order!;
+  if (batchInEpoch === 0) {
+    for (let k = 0; k < dist.nInstances; k++) {
+      for (let r = 0; r < N; r++) order[k][r] = r;
+      shuffle(order[k], training.shuffleRngs[k]);
+    }
+  }
+  const start = batchInEpoch * config.batchSize;
+  const size = Math.min(config.batchSize, N - start);
+  for (let k = 0; k < dist.nInstances; k++) {
+    for (let r = 0; r < size; r++) {
+      const from = (k * N + order[k][start + r]) * n;
+      x.set(dataset.subarray(from, from + n), (k * size + r) * n);
+    }
+  }
+  return size;
+}
+
+/** One optimizer step on every instance; records history; throws DivergenceError on NaN/∞. */
+export function trainStep(training: ToyTraining): void {
+  const { config, shape, params, grads, losses } = training;
+  const step = training.step;
+  const batchSize = loadBatch(training, step);
+  lossAndGradients(shape, params, training.x, batchSize, training.importance, training.workspace, losses, grads);
+  for (let k = 0; k < shape.nInstances; k++) {
+    if (!Number.isFinite(losses[k])) throw new DivergenceError(k, step, config.sparsity[k], losses[k]);
+  }
+  const lr = learningRate(training.schedule, step);
+  adamStep(params.W, grads.W, training.adam.W, lr, training.adamOptions);
+  adamStep(params.b, grads.b, training.adam.b, lr, training.adamOptions);
+  if (step % config.historyEvery === 0 || step === config.totalSteps - 1) {
+    for (let k = 0; k < shape.nInstances; k++)
+      training.history.push({ step, instance: k, sparsity: config.sparsity[k], loss: losses[k] });
+  }
+  training.step = step + 1;
+}
+
+export interface TrainCallbacks {
+  /** Called after every step with the number of steps done. */
+  onStep?(training: ToyTraining): void;
+  /** Checked after every step; true stops the loop early (the state stays resumable). */
+  shouldStop?(): boolean;
+}
+
+/** Train until totalSteps (or until shouldStop says so). */
+export function trainToy(training: ToyTraining, callbacks: TrainCallbacks = {}): void {
+  while (training.step < training.config.totalSteps) {
+    trainStep(training);
+    callbacks.onStep?.(training);
+    if (callbacks.shouldStop?.()) return;
+  }
+}
+
+/**
+ * Loss per instance on a fixed evaluation set of config.evalSize fresh samples, drawn from the
+ * evaluation streams (the same set every call), in chunks of batchSize through training.x.
+ */
+export function evaluateLoss(training: ToyTraining): Float64Array {
+  const { config, shape, dist, x, workspace } = training;
+  const rngs = instanceRngs(config.seed, shape.nInstances, STREAM.evaluation);
+  const total = new Float64Array(shape.nInstances);
+  const chunkLoss = new Float64Array(shape.nInstances);
+  for (let done = 0; done < config.evalSize; done += config.batchSize) {
+    const size = Math.min(config.batchSize, config.evalSize - done);
+    sampleBatch(dist, rngs, x, size);
+    lossAndGradients(shape, training.params, x, size, training.importance, workspace, chunkLoss);
+    for (let k = 0; k < shape.nInstances; k++) total[k] += chunkLoss[k] * size;
+  }
+  for (let k = 0; k < shape.nInstances; k++) total[k] /= config.evalSize;
+  return total;
+}
