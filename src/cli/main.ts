@@ -75,10 +75,11 @@ function parseNumber(text: string, field: keyof typeof FIELD_FLAGS): number {
   return value;
 }
 
-function defaultText(field: keyof ToyConfigInput): string | undefined {
+/** Help text with the schema's default (flags stay undefined when absent, so the schema fills them). */
+function withDefault(description: string, field: keyof ToyConfigInput): string {
   const value = (DEFAULTS as Record<string, unknown>)[field];
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? value.join(' ') : String(value);
+  if (value === undefined) return description;
+  return `${description} (default: ${Array.isArray(value) ? value.join(' ') : String(value)})`;
 }
 
 function buildProgram(): Command {
@@ -89,13 +90,10 @@ function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: () => {} });
   for (const [field, flag, description] of NUMERIC_FLAGS) {
-    const option = new Option(flag, description);
-    const fallback = defaultText(field);
-    if (fallback !== undefined) option.default(undefined, fallback);
-    program.addOption(option);
+    program.addOption(new Option(flag, withDefault(description, field)));
   }
   for (const [field, flag, description, choices] of CHOICE_FLAGS) {
-    program.addOption(new Option(flag, description).choices(choices).default(undefined, defaultText(field)));
+    program.addOption(new Option(flag, withDefault(description, field)).choices(choices));
   }
   program
     .option('--out <dir>', 'results folder (default: results/<--name or timestamp>)')

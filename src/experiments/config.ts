@@ -23,7 +23,7 @@ export const toyConfigSchema = z.strictObject({
   numEpochs: z.number().int().min(1).max(1e6).optional(),
   datasetSize: z.number().int().min(1).max(1e8).default(100_000),
   batchSize: z.number().int().min(1).max(1_000_000).default(1024),
-  lr: z.number().gt(0).max(1e6).default(1e-3),
+  lr: z.number().gt(0).max(Number.MAX_VALUE).default(1e-3),
   optimizer: z.enum(['adam', 'adamw']).default('adam'),
   /** Default: 0 for adam, 0.01 for adamw (PyTorch's default, the paper's notebook). */
   weightDecay: z.number().min(0).max(1e6).optional(),
@@ -61,7 +61,7 @@ export const FIELD_FLAGS: Record<keyof z.input<typeof toyConfigSchema>, { flag: 
   numEpochs: { flag: '--num-epochs', allowed: 'an integer ≥ 1' },
   datasetSize: { flag: '--dataset-size', allowed: 'an integer in [1, 1e8]' },
   batchSize: { flag: '--batch-size', allowed: 'an integer in [1, 1000000]' },
-  lr: { flag: '--lr', allowed: 'a number in (0, 1e6]' },
+  lr: { flag: '--lr', allowed: 'a finite number > 0' },
   optimizer: { flag: '--optimizer', allowed: 'adam or adamw' },
   weightDecay: { flag: '--weight-decay', allowed: 'a number ≥ 0' },
   beta1: { flag: '--beta1', allowed: 'a number in [0, 1)' },

@@ -1,0 +1,81 @@
+// Bad input: one line on stderr naming the flag and the allowed range, exit code 2, nothing written.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from './helpers/cli.js';
+
+const badInputs: [string[], RegExp][] = [
+  [['--sparsity', '1'], /--sparsity must be .*\[0, 1\).*got 1/],
+  [['--sparsity', '-0.1'], /--sparsity must be .*\[0, 1\)/],
+  [['--sparsity', '0.5', 'x'], /--sparsity must be .*got "x"/],
+  [['--sparse-dim', '0'], /--sparse-dim must be an integer in \[1, 100000\]/],
+  [['--dense-dim', '2.5'], /--dense-dim must be an integer/],
+  [['--lr', 'abc'], /--lr must be a finite number > 0 \(got "abc"\)/],
+  [['--lr', '-1'], /--lr must be a finite number > 0/],
+  [['--steps', '0'], /--steps must be an integer ≥ 1/],
+  [['--batch-size', '1e9'], /--batch-size must be an integer in \[1, 1000000\]/],
+  [['--importance-decay', '0'], /--importance-decay must be a number in \(0, 1\]/],
+  [['--model', 'tanh'], /--model.*relu, linear/],
+  [['--optimizer', 'sgd'], /--optimizer.*adam, adamw/],
+  [['--lr-schedule', 'step'], /--lr-schedule.*constant, linear, cosine/],
+  [['--seed', '-1'], /--seed must be an integer in \[0, 4294967295\]/],
+  [['--bogus'], /unknown option '--bogus'/],
+  [['stray'], /too many arguments/],
+  [['--importance', '1', '0.5'], /--importance must have 20 values/],
+  [['--steps', '10', '--num-epochs', '2'], /--steps and --num-epochs exclude each other/],
+  [['--name', 'a/b'], /--name must be a plain folder name/],
+];
+
+describe('superposition: bad flags', () => {
+  for (const [args, message] of badInputs) {
+    it(`rejects ${args.join(' ')}`, () => {
+      const cwd = tempDir('cli-bad');
+      const out = path.join(cwd, 'out');
+      const result = runCli([...args, '--out', out, '--quiet'], cwd);
+      expect(result.status).toBe(2);
+      const lines = result.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(message);
+      expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(fs.existsSync(out)).toBe(false);
+      expect(fs.readdirSync(cwd)).toEqual([]);
+    });
+  }
+
+  it('refuses to overwrite an existing results folder and leaves it intact', () => {
+    const out = tempDir('cli-existing');
+    fs.writeFileSync(path.join(out, 'metrics.json'), '{"keep": true}');
+    const result = runCli(['--steps', '5', '--out', out, '--quiet']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/already exists/);
+    expect(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8')).toBe('{"keep": true}');
+  });
+
+  it('warns (but runs) when dense ≥ sparse', () => {
+    const out = path.join(tempDir('cli-warn'), 'run');
+    const result = runCli(['--sparse-dim', '4', '--dense-dim', '4', '--sparsity', '0.5', '--steps', '20', '--no-plots', '--quiet', '--out', out]);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/warning: --dense-dim 4 ≥ --sparse-dim 4/);
+    expect(fs.existsSync(path.join(out, 'metrics.json'))).toBe(true);
+  });
+
+  it('--help lists every flag with its default and exits 0', () => {
+    const result = runCli(['--help']);
+    expect(result.status).toBe(0);
+    for (const flag of ['--sparsity', '--sparse-dim', '--dense-dim', '--importance-decay', '--num-epochs', '--dataset-size', '--steps', '--batch-size', '--lr', '--optimizer', '--weight-decay', '--lr-schedule', '--seed', '--model', '--out', '--no-plots', '--quiet'])
+      expect(result.stdout).toContain(flag);
+    expect(result.stdout).toMatch(/--sparse-dim <n>.*\(default: 20\)/);
+  });
+});
+
+describe('superposition: divergence', () => {
+  it('stops on a NaN loss, names the instance and step, keeps config.json and history.csv', () => {
+    const out = path.join(tempDir('cli-nan'), 'run');
+    const result = runCli(['--lr', '1e38', '--sparsity', '0.5', '0.9', '--steps', '300', '--quiet', '--out', out]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/diverged: loss became (NaN|Infinity) at step \d+ in instance \d \(sparsity 0\.\d\)/);
+    expect(fs.readdirSync(out).sort()).toEqual(['config.json', 'history.csv']);
+    expect(fs.readFileSync(path.join(out, 'history.csv'), 'utf8')).toMatch(/^step,instance,sparsity,loss\n0,0,0.5,/);
+  });
+});
