@@ -13,7 +13,8 @@ import {
   type ToyConfig,
   type ToyConfigInput,
 } from '../experiments/config.js';
-import { runToyExperiment } from '../experiments/runToy.js';
+import fs from 'node:fs';
+import { InterruptedError, hasCheckpoint, readRunConfig, runToyExperiment } from '../experiments/runToy.js';
 import { isFreshDir } from '../experiments/store.js';
 import { DivergenceError } from '../train/trainToy.js';
 import { VERSION } from '../version.js';
@@ -98,6 +99,7 @@ function buildProgram(): Command {
   program
     .option('--out <dir>', 'results folder (default: results/<--name or timestamp>)')
     .option('--name <name>', 'name of the results folder under results/')
+    .option('--resume <dir>', 'continue an interrupted run in <dir> from its checkpoint (its config.json is used)')
     .option('--no-plots', 'write metrics and weights only, no plots')
     .option('--quiet', 'no progress output');
   return program;
@@ -108,6 +110,7 @@ export interface ParsedToyArgs {
   outDir: string;
   plots: boolean;
   quiet: boolean;
+  resume: boolean;
 }
 
 function timestamp(): string {
@@ -127,6 +130,9 @@ export function parseToyArgs(argv: readonly string[]): ParsedToyArgs | 'exit' {
     throw error;
   }
   const options = program.opts<Record<string, unknown>>();
+  const plots = options.plots as boolean;
+  const quiet = Boolean(options.quiet);
+  if (options.resume !== undefined) return parseResume(options, plots, quiet);
   const input: Record<string, unknown> = {};
   for (const [field, flag, , isList] of NUMERIC_FLAGS) {
     const raw = options[optionKey(flag)];
@@ -145,7 +151,27 @@ export function parseToyArgs(argv: readonly string[]): ParsedToyArgs | 'exit' {
     throw new UsageError(`--name must be a plain folder name without slashes (got "${name}")`);
   const outDir = (options.out as string | undefined) ?? path.join('results', name ?? timestamp());
   if (!isFreshDir(outDir)) throw new UsageError(`--out ${outDir} already exists and is not empty: choose another --out or --name`);
-  return { config, outDir, plots: options.plots as boolean, quiet: Boolean(options.quiet) };
+  return { config, outDir, plots, quiet, resume: false };
+}
+
+function parseResume(options: Record<string, unknown>, plots: boolean, quiet: boolean): ParsedToyArgs {
+  const outDir = options.resume as string;
+  const configFlags = [...NUMERIC_FLAGS, ...CHOICE_FLAGS].map(([, flag]) => flag.split(' ')[0]);
+  for (const flag of [...configFlags, '--out', '--name'])
+    if (options[optionKey(flag)] !== undefined)
+      throw new UsageError(`--resume takes its config from ${path.join(outDir, 'config.json')}: drop ${flag}`);
+  if (!fs.existsSync(path.join(outDir, 'config.json')))
+    throw new UsageError(`--resume ${outDir}: no config.json there, so it is not a results folder`);
+  if (!hasCheckpoint(outDir) && fs.existsSync(path.join(outDir, 'metrics.json')))
+    throw new UsageError(`--resume ${outDir}: this run already finished (metrics.json is written)`);
+  let config: ToyConfig;
+  try {
+    config = readRunConfig(outDir);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(`--resume ${outDir}: config.json: ${error.message}`);
+    throw new UsageError(`--resume ${outDir}: config.json is not valid JSON`);
+  }
+  return { config, outDir, plots, quiet, resume: true };
 }
 
 /** Run the CLI; returns the exit code (0 ok, 1 run failed, 2 bad input). */
@@ -161,24 +187,38 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw error;
   }
   if (parsed === 'exit') return 0;
-  const { config, outDir, plots, quiet } = parsed;
+  const { config, outDir, plots, quiet, resume } = parsed;
   for (const warning of configWarnings(config)) process.stderr.write(`superposition: warning: ${warning}\n`);
   const mode = progressMode(quiet);
   if (!quiet)
     process.stderr.write(
       `training ${config.sparsity.length} instance(s), n=${config.nFeatures}, m=${config.nHidden}, ${config.totalSteps} steps → ${outDir}\n`,
     );
+  // Ctrl-C: finish the current step, save a checkpoint, say how to resume. A second one kills.
+  let stopRequested = false;
+  const onInterrupt = () => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
   try {
     const result = await runToyExperiment(config, {
       outDir,
       plots,
+      resume,
       progress: createProgress(mode, 'toy'),
       provenance: { command: ['superposition', ...argv].join(' '), createdAt: new Date().toISOString() },
+      shouldStop: () => stopRequested,
     });
     process.stdout.write(`${toySummaryTable(result.metrics, config.nFeatures)}\n`);
     process.stdout.write(`results: ${outDir} (${result.files.length} files)\n`);
     return 0;
   } catch (error) {
+    if (error instanceof InterruptedError) {
+      process.stderr.write(`superposition: ${error.message}; checkpoint saved. Resume with: npx superposition --resume ${outDir}\n`);
+      return 130;
+    }
     if (error instanceof DivergenceError) {
       process.stderr.write(
         `superposition: error: training diverged: ${error.message}; kept ${path.join(outDir, 'config.json')} and history.csv — try a smaller --lr\n`,
@@ -186,5 +226,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 1;
     }
     throw error;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
   }
 }

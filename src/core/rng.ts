@@ -86,6 +86,7 @@ export class Rng {
   /** Integer uniform on [0, n), without modulo bias (rejects the top partial range). */
   integer(n: number): number {
     if (n <= 1) return 0;
+    if (n > 4294967296) throw new RangeError(`Rng.integer: n must be at most 2^32, got ${n}`);
     const limit = 4294967296 - (4294967296 % n);
     let x = this.nextUint32();
     while (x >= limit) x = this.nextUint32();
@@ -98,6 +99,8 @@ export class Rng {
   }
 
   setState(state: readonly number[]): void {
+    if (state.length < 4 || (state[0] | state[1] | state[2] | state[3]) === 0)
+      throw new RangeError('Rng.setState: needs 4 state words, not all zero');
     [this.s0, this.s1, this.s2, this.s3] = state.map((s) => s | 0);
     this.spareNormal = state.length > 4 && state[4] !== null ? Number(state[4]) : NaN;
   }

@@ -1,5 +1,6 @@
 // Sparse synthetic features, as in Toy Models of Superposition §2:
 //   x_i = [u_i < p_i] · v_i,   u, v ~ U[0, 1] independent,   p_i = featureProbability = 1 − S.
+// v is drawn on (0, 1] so that an active feature is never exactly 0 (zero means inactive).
 // The Bernoulli mask is drawn column by column with geometric skips: the gap between two
 // active samples of feature i is Geometric(p_i), so the cost is one draw per active entry rather
 // than one per entry. The distribution is exactly that of independent Bernoulli(p_i) draws.
@@ -38,7 +39,7 @@ export function sampleInstance(
     const p = dist.featureProbability[instance * n + i];
     if (p <= 0) continue;
     if (p >= 1) {
-      for (let row = 0; row < batchSize; row++) x[base + row * n + i] = rng.uniform();
+      for (let row = 0; row < batchSize; row++) x[base + row * n + i] = rng.uniformPositive();
       continue;
     }
     const logFailure = Math.log1p(-p);
@@ -47,7 +48,7 @@ export function sampleInstance(
       // Number of inactive rows before the next active one: floor(log U / log(1 − p)).
       row += 1 + Math.floor(Math.log(rng.uniformPositive()) / logFailure);
       if (row >= batchSize) break;
-      x[base + row * n + i] = rng.uniform();
+      x[base + row * n + i] = rng.uniformPositive();
     }
   }
 }

@@ -2,10 +2,11 @@
 //   config.json → train (progress) → metrics.json, history.csv, weights.safetensors, plots/.
 // If the loss diverges, what was written stays and history.csv records the steps up to it.
 
+import fs from 'node:fs';
 import path from 'node:path';
 import { VERSION } from '../version.js';
-import type { ToyConfig } from './config.js';
-import { encodeSafetensors } from './safetensors.js';
+import { resolveToyConfig, toyConfigSchema, type ToyConfig } from './config.js';
+import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
 import { toCsv, writeFileAtomic, writeJson } from './store.js';
 import { superpositionMetrics, type SuperpositionMetrics } from '../metrics/superposition.js';
 import {
@@ -14,11 +15,12 @@ import {
   createToyTraining,
   evaluateLoss,
   instanceRngs,
-  trainToy,
+  trainToyAsync,
   type HistoryRow,
   type ToyTraining,
 } from '../train/trainToy.js';
 import { sampleBatch } from '../data/features.js';
+import { restoreToyCheckpoint, toyCheckpoint, type ToyCheckpointMeta } from '../train/checkpoint.js';
 
 export interface InstanceMetrics extends SuperpositionMetrics {
   sparsity: number;
@@ -42,7 +44,26 @@ export interface ToyRunOptions {
   progress?: ProgressReporter;
   /** Extra fields recorded in config.json (e.g. the command line). */
   provenance?: Record<string, unknown>;
+  /** Continue from outDir's checkpoint (config.json is kept as it is). */
+  resume?: boolean;
+  /** Seconds between checkpoints (default 30). */
+  checkpointSeconds?: number;
+  /** Polled after every step; true saves a checkpoint and throws InterruptedError. */
+  shouldStop?: () => boolean;
 }
+
+/** Training was stopped on request; a checkpoint was saved. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  constructor(
+    readonly step: number,
+    readonly totalSteps: number,
+  ) {
+    super(`interrupted at step ${step}/${totalSteps}`);
+  }
+}
+
+const CHECKPOINT_JSON = 'checkpoint.json';
 
 export interface ToyRunResult {
   training: ToyTraining;
@@ -96,13 +117,17 @@ export function weightsSafetensors(training: ToyTraining): Uint8Array {
 }
 
 /** A sample batch per instance for the data-distribution plot: active values and counts per sample. */
-export function dataSample(training: ToyTraining, samplesPerInstance = 1024): { values: number[]; activeCounts: number[] } {
+export function dataSample(
+  training: ToyTraining,
+  samplesPerInstance = 1024,
+): { values: number[]; activeCounts: number[]; sparsity: number[] } {
   const { config, dist } = training;
   const n = config.nFeatures;
   const x = new Float32Array(dist.nInstances * samplesPerInstance * n); // [inst, batch, feat]
   sampleBatch(dist, instanceRngs(config.seed, dist.nInstances, STREAM.sample), x, samplesPerInstance);
   const values: number[] = [];
   const activeCounts: number[] = [];
+  const sparsity: number[] = [];
   for (let row = 0; row < dist.nInstances * samplesPerInstance; row++) {
     let count = 0;
     for (let i = 0; i < n; i++) {
@@ -113,15 +138,50 @@ export function dataSample(training: ToyTraining, samplesPerInstance = 1024): { 
       }
     }
     activeCounts.push(count);
+    sparsity.push(config.sparsity[Math.floor(row / samplesPerInstance)]);
   }
-  return { values, activeCounts };
+  return { values, activeCounts, sparsity };
 }
 
 export function resolvedConfigJson(config: ToyConfig, provenance: Record<string, unknown> = {}): unknown {
   return { ...config, version: VERSION, ...provenance };
 }
 
-/** Train, measure and write a results folder. Throws DivergenceError after saving history.csv. */
+/** The config recorded in a results folder's config.json (its schema fields, resolved again). */
+export function readRunConfig(outDir: string): ToyConfig {
+  const recorded = JSON.parse(fs.readFileSync(path.join(outDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+  const input = Object.fromEntries(Object.keys(toyConfigSchema.shape).filter((key) => key in recorded).map((key) => [key, recorded[key]]));
+  return resolveToyConfig(input);
+}
+
+export function hasCheckpoint(outDir: string): boolean {
+  return fs.existsSync(path.join(outDir, CHECKPOINT_JSON));
+}
+
+function saveCheckpoint(outDir: string, training: ToyTraining): void {
+  const { meta, tensors } = toyCheckpoint(training);
+  const tensorFile = `checkpoint-${meta.step}.safetensors`;
+  writeFileAtomic(path.join(outDir, tensorFile), encodeSafetensors(tensors));
+  writeJson(path.join(outDir, CHECKPOINT_JSON), { ...meta, tensors: tensorFile });
+  removeCheckpointTensors(outDir, tensorFile);
+}
+
+function removeCheckpointTensors(outDir: string, keep?: string): void {
+  for (const file of fs.readdirSync(outDir))
+    if (/^checkpoint-\d+\.safetensors$/.test(file) && file !== keep) fs.rmSync(path.join(outDir, file));
+}
+
+function loadCheckpoint(outDir: string, training: ToyTraining): void {
+  const meta = JSON.parse(fs.readFileSync(path.join(outDir, CHECKPOINT_JSON), 'utf8')) as ToyCheckpointMeta & { tensors: string };
+  const { tensors } = decodeSafetensors(fs.readFileSync(path.join(outDir, meta.tensors)));
+  restoreToyCheckpoint(training, meta, tensors);
+}
+
+/**
+ * Train, measure and write a results folder. Saves a checkpoint every checkpointSeconds and on
+ * interruption; removes it once every result is written. Throws DivergenceError (after saving
+ * history.csv) or InterruptedError.
+ */
 export async function runToyExperiment(config: ToyConfig, options: ToyRunOptions): Promise<ToyRunResult> {
   const { outDir, progress } = options;
   const files: string[] = [];
@@ -129,19 +189,29 @@ export async function runToyExperiment(config: ToyConfig, options: ToyRunOptions
     writeFileAtomic(path.join(outDir, name), data);
     files.push(name);
   };
-  writeJson(path.join(outDir, 'config.json'), resolvedConfigJson(config, options.provenance));
+  if (!options.resume) writeJson(path.join(outDir, 'config.json'), resolvedConfigJson(config, options.provenance));
   files.push('config.json');
 
   const training = createToyTraining(config);
+  if (options.resume && hasCheckpoint(outDir)) loadCheckpoint(outDir, training);
+  const checkpointMs = (options.checkpointSeconds ?? 30) * 1000;
+  let lastCheckpoint = performance.now();
+  let interrupted = false;
   progress?.start(config.totalSteps);
   try {
-    trainToy(training, {
+    await trainToyAsync(training, {
       onStep: (t) => {
-        if (!progress) return;
-        let sum = 0;
-        for (let k = 0; k < t.losses.length; k++) sum += t.losses[k];
-        progress.update(t.step, sum / t.losses.length);
+        if (progress) {
+          let sum = 0;
+          for (let k = 0; k < t.losses.length; k++) sum += t.losses[k];
+          progress.update(t.step, sum / t.losses.length);
+        }
+        if (t.step % 100 === 0 && t.step < config.totalSteps && performance.now() - lastCheckpoint > checkpointMs) {
+          saveCheckpoint(outDir, t);
+          lastCheckpoint = performance.now();
+        }
       },
+      shouldStop: () => (interrupted = options.shouldStop?.() ?? false),
     });
   } catch (error) {
     progress?.stop();
@@ -149,6 +219,10 @@ export async function runToyExperiment(config: ToyConfig, options: ToyRunOptions
     throw error;
   }
   progress?.stop();
+  if (interrupted && training.step < config.totalSteps) {
+    saveCheckpoint(outDir, training);
+    throw new InterruptedError(training.step, config.totalSteps);
+  }
 
   const metrics = toyMetrics(training);
   write('metrics.json', `${JSON.stringify(metricsJson(metrics), null, 2)}\n`);
@@ -165,5 +239,7 @@ export async function runToyExperiment(config: ToyConfig, options: ToyRunOptions
     });
     for (const name of names) files.push(`plots/${name}.svg`, `plots/${name}.png`);
   }
+  fs.rmSync(path.join(outDir, CHECKPOINT_JSON), { force: true });
+  removeCheckpointTensors(outDir);
   return { training, metrics, files };
 }

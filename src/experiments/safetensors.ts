@@ -1,11 +1,16 @@
 // The safetensors format (huggingface/safetensors): an 8-byte little-endian header length N,
 // N bytes of JSON header {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {…}},
 // then the raw little-endian tensor bytes; offsets are relative to the end of the header.
-// We write F32 only (what the models store) and pad the header with spaces to 8-byte alignment.
+// We write F32 (weights) and F64 (optimizer state in checkpoints) and pad the header with spaces
+// to 8-byte alignment.
 
 export interface Tensor {
   shape: number[];
-  data: Float32Array;
+  data: Float32Array | Float64Array;
+}
+
+function dtypeOf(data: Float32Array | Float64Array): 'F32' | 'F64' {
+  return data instanceof Float64Array ? 'F64' : 'F32';
 }
 
 export type TensorMap = Record<string, Tensor>;
@@ -23,8 +28,8 @@ export function encodeSafetensors(tensors: TensorMap, metadata: Record<string, s
     const expected = tensor.shape.reduce((a, b) => a * b, 1);
     if (expected !== tensor.data.length)
       throw new SafetensorsError(`tensor ${name}: shape [${tensor.shape}] needs ${expected} values, got ${tensor.data.length}`);
-    const bytes = tensor.data.length * 4;
-    header[name] = { dtype: 'F32', shape: tensor.shape, data_offsets: [offset, offset + bytes] };
+    const bytes = tensor.data.byteLength;
+    header[name] = { dtype: dtypeOf(tensor.data), shape: tensor.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   let json = JSON.stringify(header);
@@ -36,8 +41,9 @@ export function encodeSafetensors(tensors: TensorMap, metadata: Record<string, s
   view.setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
   let position = 8 + headerBytes.length;
-  for (const tensor of Object.values(tensors)) {
-    for (let i = 0; i < tensor.data.length; i++, position += 4) view.setFloat32(position, tensor.data[i], true);
+  for (const { data } of Object.values(tensors)) {
+    if (data instanceof Float64Array) for (let i = 0; i < data.length; i++, position += 8) view.setFloat64(position, data[i], true);
+    else for (let i = 0; i < data.length; i++, position += 4) view.setFloat32(position, data[i], true);
   }
   return out;
 }
@@ -47,7 +53,7 @@ export interface DecodedSafetensors {
   metadata: Record<string, string>;
 }
 
-/** Parse a safetensors file holding F32 tensors; throws SafetensorsError on a malformed file. */
+/** Parse a safetensors file of F32/F64 tensors; throws SafetensorsError on a malformed file. */
 export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   if (bytes.length < 8) throw new SafetensorsError('file too short for a safetensors header');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -67,13 +73,17 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
       metadata = entry as unknown as Record<string, string>;
       continue;
     }
-    if (entry.dtype !== 'F32') throw new SafetensorsError(`tensor ${name}: dtype ${entry.dtype} is not supported (F32 only)`);
+    if (entry.dtype !== 'F32' && entry.dtype !== 'F64')
+      throw new SafetensorsError(`tensor ${name}: dtype ${entry.dtype} is not supported (F32 or F64)`);
+    const width = entry.dtype === 'F64' ? 8 : 4;
     const [begin, end] = entry.data_offsets;
     const count = entry.shape.reduce((a, b) => a * b, 1);
-    if (end - begin !== count * 4 || dataStart + end > bytes.length)
+    if (end - begin !== count * width || dataStart + end > bytes.length)
       throw new SafetensorsError(`tensor ${name}: data_offsets [${begin}, ${end}] do not match shape [${entry.shape}]`);
-    const data = new Float32Array(count);
-    for (let i = 0; i < count; i++) data[i] = view.getFloat32(dataStart + begin + 4 * i, true);
+    const at = dataStart + begin;
+    const data = width === 8 ? new Float64Array(count) : new Float32Array(count);
+    if (width === 8) for (let i = 0; i < count; i++) data[i] = view.getFloat64(at + 8 * i, true);
+    else for (let i = 0; i < count; i++) data[i] = view.getFloat32(at + 4 * i, true);
     tensors[name] = { shape: entry.shape, data };
   }
   return { tensors, metadata };

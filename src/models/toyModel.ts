@@ -4,8 +4,8 @@
 // and the loss of the whole grid is Σ_k L_k, so instances train independently in one model.
 // The backward pass is written by hand (checked against finite differences in test/).
 //
-// Sparse x is exploited where it is free: inactive inputs skip h = W x and the x-part of ∂L/∂W,
-// and outputs with zero gradient (ReLU off, or exact reconstruction) skip the Wᵀ-part.
+// Sparse x is exploited where it is free: inactive inputs skip h = W x and the x-part of ∂L/∂W;
+// everything else runs along rows of W [hidden, feat], contiguous in memory.
 
 import type { Rng } from '../core/rng.js';
 
@@ -29,11 +29,13 @@ export interface ToyModelGrads {
   b: Float64Array; // [inst, feat]
 }
 
-/** Buffers reused across steps, sized for the largest batch. */
+/** Per-sample scratch buffers, reused across samples and steps. */
 export interface ToyModelWorkspace {
-  h: Float64Array; // [hidden] of the current sample
-  gradHidden: Float64Array; // [hidden]
+  h: Float64Array; // [hidden] h = W x of the current sample
+  gradHidden: Float64Array; // [hidden] ∂L/∂h
   out: Float64Array; // [feat] reconstruction x' of the current sample
+  gradPre: Float64Array; // [feat] ∂L/∂a, a = Wᵀh + b
+  active: Int32Array; // [feat] indices of the nonzero inputs of the current sample
 }
 
 export function createParams<A extends FloatArray>(
@@ -54,6 +56,8 @@ export function createWorkspace(shape: ToyModelShape): ToyModelWorkspace {
     h: new Float64Array(shape.nHidden),
     gradHidden: new Float64Array(shape.nHidden),
     out: new Float64Array(shape.nFeatures),
+    gradPre: new Float64Array(shape.nFeatures),
+    active: new Int32Array(shape.nFeatures),
   };
 }
 
@@ -71,7 +75,10 @@ export function initParams<A extends FloatArray>(shape: ToyModelShape, params: T
   params.b.fill(0);
 }
 
-/** x' for one sample of one instance into ws.out (and h into ws.h). */
+/**
+ * x' of one sample of one instance into ws.out, h into ws.h, the active inputs into ws.active;
+ * returns the number of active inputs. Rows of W are read contiguously.
+ */
 function forwardSample(
   shape: ToyModelShape,
   params: ToyModelParams<FloatArray>,
@@ -79,25 +86,30 @@ function forwardSample(
   x: FloatArray,
   xOffset: number,
   ws: ToyModelWorkspace,
-): void {
+): number {
   const n = shape.nFeatures;
   const m = shape.nHidden;
   const W = params.W;
+  const b = params.b;
   const wBase = instance * m * n;
   const bBase = instance * n;
-  const { h, out } = ws;
-  h.fill(0);
+  const { h, out, active } = ws;
+  let nActive = 0;
+  for (let j = 0; j < m; j++) h[j] = 0;
   for (let i = 0; i < n; i++) {
     const xi = x[xOffset + i];
     if (xi === 0) continue;
+    active[nActive++] = i;
     for (let j = 0; j < m; j++) h[j] += W[wBase + j * n + i] * xi;
   }
-  const relu = shape.activation === 'relu';
-  for (let i = 0; i < n; i++) {
-    let a = params.b[bBase + i];
-    for (let j = 0; j < m; j++) a += W[wBase + j * n + i] * h[j];
-    out[i] = relu && a < 0 ? 0 : a;
+  for (let i = 0; i < n; i++) out[i] = b[bBase + i];
+  for (let j = 0; j < m; j++) {
+    const hj = h[j];
+    const row = wBase + j * n;
+    for (let i = 0; i < n; i++) out[i] += W[row + i] * hj;
   }
+  if (shape.activation === 'relu') for (let i = 0; i < n; i++) if (out[i] < 0) out[i] = 0;
+  return nActive;
 }
 
 /**
@@ -119,7 +131,7 @@ export function lossAndGradients(
   const W = params.W;
   const relu = shape.activation === 'relu';
   const scale = 1 / (batchSize * n);
-  const { h, out, gradHidden } = ws;
+  const { h, out, gradHidden, gradPre, active } = ws;
   if (grads) {
     grads.W.fill(0);
     grads.b.fill(0);
@@ -130,29 +142,35 @@ export function lossAndGradients(
     let loss = 0;
     for (let row = 0; row < batchSize; row++) {
       const xOffset = (k * batchSize + row) * n;
-      forwardSample(shape, params, k, x, xOffset, ws);
-      if (grads) gradHidden.fill(0);
+      const nActive = forwardSample(shape, params, k, x, xOffset, ws);
       for (let i = 0; i < n; i++) {
         const err = out[i] - x[xOffset + i];
         const weightedErr = importance[fBase + i] * err;
         loss += weightedErr * err;
-        if (!grads) continue;
         // ∂L/∂a_i = 2/(Bn) · I_i (x'_i − x_i) · ReLU'(a_i); the ReLU is off exactly when x'_i = 0.
-        if (relu && out[i] === 0) continue;
-        const gradPre = 2 * scale * weightedErr;
-        if (gradPre === 0) continue;
-        grads.b[fBase + i] += gradPre;
-        for (let j = 0; j < m; j++) {
-          const wIndex = j * n + i;
-          gradHidden[j] += W[wBase + wIndex] * gradPre;
-          grads.W[wBase + wIndex] += h[j] * gradPre; // decoder path: a = Wᵀh
-        }
+        gradPre[i] = relu && out[i] === 0 ? 0 : 2 * scale * weightedErr;
       }
       if (!grads) continue;
-      for (let i = 0; i < n; i++) {
+      const gW = grads.W;
+      const gb = grads.b;
+      for (let i = 0; i < n; i++) gb[fBase + i] += gradPre[i];
+      // Decoder path (a = Wᵀh + b): ∂L/∂W_ji += h_j ∂L/∂a_i, and ∂L/∂h_j = Σ_i W_ji ∂L/∂a_i.
+      for (let j = 0; j < m; j++) {
+        const hj = h[j];
+        const rowBase = wBase + j * n;
+        let s = 0;
+        for (let i = 0; i < n; i++) {
+          const g = gradPre[i];
+          s += W[rowBase + i] * g;
+          gW[rowBase + i] += hj * g;
+        }
+        gradHidden[j] = s;
+      }
+      // Encoder path (h = W x): ∂L/∂W_ji += ∂L/∂h_j x_i, only for active inputs.
+      for (let a = 0; a < nActive; a++) {
+        const i = active[a];
         const xi = x[xOffset + i];
-        if (xi === 0) continue;
-        for (let j = 0; j < m; j++) grads.W[wBase + j * n + i] += gradHidden[j] * xi; // encoder path: h = Wx
+        for (let j = 0; j < m; j++) gW[wBase + j * n + i] += gradHidden[j] * xi;
       }
     }
     lossOut[k] = loss * scale;

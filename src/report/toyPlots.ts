@@ -23,7 +23,8 @@ export interface ToyPlotInput {
   instances: ToyPlotInstance[];
   history: { step: number; instance: number; sparsity: number; loss: number }[];
   /** values: nonzero feature values seen in a sample batch; activeCounts: active features per sample. */
-  dataSample: { values: number[]; activeCounts: number[] };
+  /** values: nonzero feature values of a sample; activeCounts: active features per sample row; sparsity: each row's instance sparsity. */
+  dataSample: { values: number[]; activeCounts: number[]; sparsity?: number[] };
 }
 
 /** Short, stable text for a sparsity value (e.g. 0.999, not 0.9990000000000001). */
@@ -61,9 +62,10 @@ function featureTicks(n: number): number[] | undefined {
 // Why: checks that the synthetic data really is sparse with values in [0, 1], i.e. what the model sees.
 export function dataDistributionSpec(input: ToyPlotInput): TopLevelSpec {
   const values = input.dataSample.values.filter(Number.isFinite).map((value) => ({ value }));
-  const counts = input.dataSample.activeCounts
-    .filter(Number.isFinite)
-    .map((active) => ({ active: Math.round(active) }));
+  const { activeCounts, sparsity } = input.dataSample;
+  const counts = activeCounts
+    .map((active, row) => ({ active: Math.round(active), sparsity: sparsity ? formatSparsity(sparsity[row]) : 'all' }))
+    .filter((d) => Number.isFinite(d.active));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Synthetic data sample', subtitle: `n = ${input.nFeatures} features` },
@@ -89,24 +91,22 @@ export function dataDistributionSpec(input: ToyPlotInput): TopLevelSpec {
         width: 260,
         height: 180,
         data: { values: counts },
-        // Integer bins centred on k: [k - 0.5, k + 0.5).
+        // A frequency polygon per sparsity: overlapping bars of 10+ instances would be unreadable.
         transform: [
-          { aggregate: [{ op: 'count', as: 'samples' }], groupby: ['active'] },
-          { calculate: 'datum.active - 0.5', as: 'lo' },
-          { calculate: 'datum.active + 0.5', as: 'hi' },
+          { aggregate: [{ op: 'count', as: 'samples' }], groupby: ['sparsity', 'active'] },
+          { joinaggregate: [{ op: 'sum', field: 'samples', as: 'total' }], groupby: ['sparsity'] },
+          { calculate: 'datum.samples / datum.total', as: 'fraction' },
         ],
-        mark: { type: 'bar', color: '#f58518', stroke: 'white', strokeWidth: 0.5 },
+        mark: { type: 'line', point: true, strokeWidth: 1.5 },
         encoding: {
           x: {
-            field: 'lo',
+            field: 'active',
             type: 'quantitative',
             title: 'number of active features',
-            scale: { nice: false, zero: false },
             axis: { tickMinStep: 1, format: 'd' },
           },
-          x2: { field: 'hi' },
-          y: { field: 'samples', type: 'quantitative', title: 'samples', scale: { zero: true, nice: true } },
-          y2: { datum: 0 },
+          y: { field: 'fraction', type: 'quantitative', title: 'fraction of samples' },
+          color: { field: 'sparsity', type: 'ordinal', title: 'sparsity', scale: { scheme: 'viridis' } },
         },
       },
     ],

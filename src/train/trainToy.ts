@@ -60,6 +60,8 @@ export interface ToyTraining {
   /** Epoch mode only: the fixed dataset and each instance's current permutation of it. */
   dataset?: Float32Array; // [inst, datasetSize, feat]
   order?: Uint32Array[]; // [inst][datasetSize]
+  /** Epoch mode only: shuffle-stream states before the current epoch's shuffle (to rebuild order on resume). */
+  epochShuffleStates?: number[][];
   /** Optimizer steps completed. */
   step: number;
   history: HistoryRow[];
@@ -129,6 +131,16 @@ export function createToyTraining(config: ToyConfig): ToyTraining {
   return training;
 }
 
+/** Draw this epoch's order of the fixed dataset, per instance. */
+export function shuffleEpoch(training: ToyTraining): void {
+  const order = training.order!;
+  training.epochShuffleStates = training.shuffleRngs.map((rng) => rng.getState());
+  for (let k = 0; k < order.length; k++) {
+    for (let r = 0; r < order[k].length; r++) order[k][r] = r;
+    shuffle(order[k], training.shuffleRngs[k]);
+  }
+}
+
 /** Fill training.x with the batch for `step`; returns its size (the last batch of an epoch may be short). */
 function loadBatch(training: ToyTraining, step: number): number {
   const { config, dist, x } = training;
@@ -142,12 +154,7 @@ function loadBatch(training: ToyTraining, step: number): number {
   const batchInEpoch = step % batchesPerEpoch;
   const dataset = training.dataset!;
   const order = training.order!;
-  if (batchInEpoch === 0) {
-    for (let k = 0; k < dist.nInstances; k++) {
-      for (let r = 0; r < N; r++) order[k][r] = r;
-      shuffle(order[k], training.shuffleRngs[k]);
-    }
-  }
+  if (batchInEpoch === 0) shuffleEpoch(training);
   const start = batchInEpoch * config.batchSize;
   const size = Math.min(config.batchSize, N - start);
   for (let k = 0; k < dist.nInstances; k++) {
@@ -185,11 +192,28 @@ export interface TrainCallbacks {
   shouldStop?(): boolean;
 }
 
-/** Train until totalSteps (or until shouldStop says so). */
+/** Train until totalSteps (or until shouldStop says so), synchronously. */
 export function trainToy(training: ToyTraining, callbacks: TrainCallbacks = {}): void {
   while (training.step < training.config.totalSteps) {
     trainStep(training);
     callbacks.onStep?.(training);
+    if (callbacks.shouldStop?.()) return;
+  }
+}
+
+/**
+ * The same loop, yielding to the event loop every `sliceMs` so that signals (Ctrl-C), timers and
+ * a browser's UI are served while training; shouldStop is polled after each slice.
+ */
+export async function trainToyAsync(training: ToyTraining, callbacks: TrainCallbacks = {}, sliceMs = 100): Promise<void> {
+  const total = training.config.totalSteps;
+  while (training.step < total) {
+    const sliceEnd = performance.now() + sliceMs;
+    do {
+      trainStep(training);
+      callbacks.onStep?.(training);
+    } while (training.step < total && performance.now() < sliceEnd);
+    await new Promise((resolve) => setTimeout(resolve, 0));
     if (callbacks.shouldStop?.()) return;
   }
 }
