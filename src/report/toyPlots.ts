@@ -144,7 +144,7 @@ export function featureNormsSpec(input: ToyPlotInput): TopLevelSpec {
       sort: labels,
       header: { title: null, labelFontSize: 12, labelFontWeight: 'bold' },
     },
-    columns: Math.max(1, Math.min(k, 8)),
+    columns: Math.max(1, k <= 10 ? k : 8), // one row up to 10 panels, else rows of 8
     spacing: { column: 12, row: 16 },
     spec: {
       width: 110,
