@@ -1,6 +1,7 @@
 // The one-screen summary printed at the end of a run.
 
 import type { ToyMetrics } from '../experiments/runToy.js';
+import type { SaeResult } from '../experiments/runSae.js';
 
 /** A plain-text table with right-aligned columns. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -17,4 +18,22 @@ export function toySummaryTable(metrics: ToyMetrics, nFeatures: number): string 
     m.dimensionsPerFeature.toFixed(3),
   ]);
   return formatTable(['sparsity', 'loss', 'represented', 'dims/feature'], rows);
+}
+
+export function saeSummaryTable(results: readonly SaeResult[]): string {
+  const rows = results.map(({ spec, evaluation: e }) => [
+    String(spec.index),
+    String(spec.sparsity),
+    spec.arch,
+    String(spec.dictSize),
+    spec.l1 !== null ? `λ=${spec.l1}` : `k=${spec.k}`,
+    String(spec.seed),
+    String(e.representedFeatures.length),
+    String(e.represented.recovered090),
+    e.represented.mmcs.toFixed(3),
+    e.represented.mcc.toFixed(3),
+    e.activity.l0.toFixed(2),
+    String(e.activity.deadLatents),
+  ]);
+  return formatTable(['sae', 'sparsity', 'arch', 'dict', 'param', 'seed', 'represented', 'recovered@0.9', 'MMCS', 'MCC', 'L0', 'dead'], rows);
 }

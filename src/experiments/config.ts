@@ -90,18 +90,24 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
+/** The first zod issue as one line naming the flag of the field and its allowed values. */
+export function firstIssueMessage(
+  error: z.ZodError,
+  input: unknown,
+  flags: Record<string, { flag: string; allowed: string }>,
+): string {
+  const issue = error.issues[0];
+  if (issue.code === 'unrecognized_keys') return `unknown config field ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  const field = issue.path[0];
+  const info = typeof field === 'string' ? flags[field] : undefined;
+  if (!info) return `invalid config: ${issue.message}`;
+  return `${info.flag} must be ${info.allowed} (got ${describe(valueAt(input, issue.path))})`;
+}
+
 /** Validate, fill defaults and resolve derived fields; throws ConfigError on the first bad value. */
 export function resolveToyConfig(input: unknown): ToyConfig {
   const parsed = toyConfigSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = issue.path[0] as keyof typeof FIELD_FLAGS | undefined;
-    if (issue.code === 'unrecognized_keys') throw new ConfigError(`unknown config field ${issue.keys.map((k) => `"${k}"`).join(', ')}`);
-    const info = field === undefined ? undefined : FIELD_FLAGS[field];
-    if (!info) throw new ConfigError(`invalid config: ${issue.message}`);
-    const got = describe(valueAt(input, issue.path));
-    throw new ConfigError(`${info.flag} must be ${info.allowed} (got ${got})`);
-  }
+  if (!parsed.success) throw new ConfigError(firstIssueMessage(parsed.error, input, FIELD_FLAGS));
   const c = parsed.data;
   if (c.featureProbability) {
     if (c.featureProbability.length !== c.sparsity.length && (input as ToyConfigInput).sparsity !== undefined)

@@ -1,0 +1,63 @@
+// Measuring a trained SAE against the ground truth: directions (its decoder columns against the
+// toy model's W_i) and activity (its latents against the true features on a fresh evaluation
+// set of saeEvalSize samples, from a stream of its own). Definitions: SAE.md, src/metrics/recovery.ts.
+
+import {
+  ActivityAccumulator,
+  directionRecovery,
+  featureLatentCosines,
+  matchedPairs,
+  type ActivityRecovery,
+  type DirectionRecovery,
+} from '../metrics/recovery.js';
+import { REPRESENTED_THRESHOLD, superpositionMetrics } from '../metrics/superposition.js';
+import { SAE_PURPOSE, saeRng, sampleHidden, type SaeGroup, type SaeInstance, type SaeTraining } from './trainSae.js';
+
+export interface SaeEvaluation {
+  /** Toy features with ‖W_i‖ > 0.5: only these can be recovered. */
+  representedFeatures: number[];
+  cosines: number[][]; // [feat][latent]
+  represented: DirectionRecovery; // over represented features
+  all: DirectionRecovery; // over all features
+  activity: ActivityRecovery; // pairs: the matching over represented features
+  /** Distinct represented features that are the nearest true feature of some live latent. */
+  uniqueness: number;
+}
+
+export function meanOf(values: readonly number[]): number {
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+export function evaluateSaeInstance(training: SaeTraining, group: SaeGroup, instance: SaeInstance): SaeEvaluation {
+  const { toy, config, x, h } = training;
+  const { nFeatures: n, nHidden: m } = toy;
+  const { shape, arch, ws } = group;
+  const d = shape.dictSize;
+  const norms = superpositionMetrics(instance.toyW, 0, m, n).featureNorms;
+  const representedFeatures = norms.flatMap((norm, i) => (norm > REPRESENTED_THRESHOLD ? [i] : []));
+  const allFeatures = norms.map((_, i) => i);
+  const cosines = featureLatentCosines(instance.toyW, m, n, instance.params.W_dec, d);
+  const represented = directionRecovery(cosines, representedFeatures);
+  const all = directionRecovery(cosines, allFeatures);
+
+  const accumulator = new ActivityAccumulator(n, d, m, instance.params.b_dec, matchedPairs(representedFeatures, represented.matchedLatent));
+  const rng = saeRng(toy, config, instance.spec, SAE_PURPOSE.evaluation);
+  const B = config.saeBatchSize;
+  for (let done = 0; done < config.saeEvalSize; done += B) {
+    const size = Math.min(B, config.saeEvalSize - done);
+    sampleHidden(instance, rng, x, h, size, toy);
+    arch.encode(shape, instance.params, h, size, instance.hyper, instance.state, ws);
+    accumulator.add(x, ws.z, h, ws.hHat, size);
+  }
+  const activity = accumulator.result();
+
+  const nearest = new Set<number>();
+  for (let l = 0; l < d; l++) {
+    if (activity.firingFrequency[l] === 0) continue;
+    let best = -1;
+    let bestCos = -Infinity;
+    for (const i of representedFeatures) if (cosines[i][l] > bestCos) [best, bestCos] = [i, cosines[i][l]];
+    if (best >= 0) nearest.add(best);
+  }
+  return { representedFeatures, cosines, represented, all, activity, uniqueness: nearest.size };
+}
