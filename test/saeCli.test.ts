@@ -78,3 +78,22 @@ describe('superposition sae: a run', () => {
     expect(again.stderr).toMatch(/already exists/);
   });
 });
+
+describe('superposition --sae (toy model, then SAEs, one command)', () => {
+  it('writes the toy results and sae/ with every plot, arrows included for m = 2', () => {
+    const out = path.join(tempDir('sae-e2e'), 'run');
+    const r = runCli(['--sparse-dim', '5', '--dense-dim', '2', '--sparsity', '0.7', '0.9', '0.99', '--steps', '200', '--sae', '--arch', 'relu', 'topk', '--l1', '0.01', '0.03', '--sae-steps', '200', '--sae-eval-size', '4000', '--quiet', '--out', out]);
+    expect(r.status, r.stderr).toBe(0);
+    const plots = fs.readdirSync(path.join(out, 'sae', 'plots'));
+    for (const name of ['cosines', 'recovery_vs_sparsity', 'recovery_vs_l1', 'firing_frequency', 'arrows']) {
+      expect(plots).toContain(`${name}.svg`);
+      expect(plots).toContain(`${name}.png`);
+    }
+    const { saes } = JSON.parse(fs.readFileSync(path.join(out, 'sae', 'metrics.json'), 'utf8'));
+    // 3 toy instances × (relu × 2 λ + topk × 1 default k)
+    expect(saes).toHaveLength(9);
+    const topk = saes.filter((s: { arch: string }) => s.arch === 'topk');
+    expect(topk.map((s: { k: number }) => s.k)).toEqual([2, 1, 1]); // round(n(1 − S)), at least 1
+    expect(topk.every((s: { l1: number | null }) => s.l1 === null)).toBe(true);
+  });
+});
