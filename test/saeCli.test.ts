@@ -72,10 +72,15 @@ describe('superposition sae: a run', () => {
     }
     expect(saes.map((s: { l1: number }) => s.l1)).toEqual([0.01, 0.01, 0.1, 0.1, 0.01, 0.01, 0.1, 0.1]);
     expect(r.stdout).toMatch(/represented\s+recovered@0\.9\s+MMCS\s+MCC\s+L0\s+dead/);
-    // A second run must not overwrite the first.
-    const again = runCli(['sae', '--from', run, '--quiet']);
-    expect(again.status).toBe(2);
-    expect(again.stderr).toMatch(/already exists/);
+    // A second run goes to sae-2 and leaves the first untouched; an explicit taken --out is refused.
+    const firstMetrics = fs.readFileSync(path.join(dir, 'metrics.json'));
+    const again = runCli(['sae', '--from', run, '--sae-steps', '50', '--sae-eval-size', '1000', '--no-plots', '--quiet']);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toContain(`SAE results: ${path.join(run, 'sae-2')}`);
+    expect(fs.readFileSync(path.join(dir, 'metrics.json'))).toEqual(firstMetrics);
+    const taken = runCli(['sae', '--from', run, '--out', dir, '--quiet']);
+    expect(taken.status).toBe(2);
+    expect(taken.stderr).toMatch(/already exists/);
   });
 });
 

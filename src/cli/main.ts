@@ -52,7 +52,7 @@ function buildSaeProgram(): Command {
   const program = newProgram('superposition sae', 'Train sparse autoencoders on the hidden layer of a finished toy run and measure feature recovery.');
   program
     .option('--from <dir>', 'results folder of a toy run (its weights.safetensors and config.json)')
-    .option('--out <dir>', 'where to write (default: <from>/sae)');
+    .option('--out <dir>', 'where to write (default: <from>/sae, or sae-2, sae-3, … if taken)');
   addFlags(program, SAE_FLAGS, SAE_DEFAULTS);
   program.option('--no-plots', 'write metrics and weights only, no plots').option('--quiet', 'no progress output');
   return program;
@@ -150,6 +150,14 @@ function readToyConfig(dir: string, flag: string): ToyConfig {
   }
 }
 
+/** <run>/sae, or <run>/sae-2, sae-3, … when earlier SAE runs are there: nothing is overwritten. */
+function freshSaeDir(runDir: string): string {
+  for (let n = 1; ; n++) {
+    const dir = path.join(runDir, n === 1 ? 'sae' : `sae-${n}`);
+    if (isFreshDir(dir)) return dir;
+  }
+}
+
 function parseSaeCommand(argv: readonly string[]): SaeCommand | 'exit' {
   const options = parseWith(buildSaeProgram(), argv);
   if (options === 'exit') return 'exit';
@@ -160,7 +168,7 @@ function parseSaeCommand(argv: readonly string[]): SaeCommand | 'exit' {
     throw new UsageError(`--from ${runDir}: no weights.safetensors there (did the toy run finish?)`);
   const toyConfig = readToyConfig(runDir, '--from');
   const sae = resolveSae(options, toyConfig.nFeatures);
-  const outDir = (options.out as string | undefined) ?? path.join(runDir, 'sae');
+  const outDir = (options.out as string | undefined) ?? freshSaeDir(runDir);
   if (!isFreshDir(outDir)) throw new UsageError(`--out ${outDir} already exists and is not empty: pass another --out`);
   return { kind: 'sae', toyConfig, runDir, sae, outDir, plots: options.plots as boolean, quiet: Boolean(options.quiet) };
 }
