@@ -349,6 +349,8 @@ function resetMoments(group: SaeGroup, k: number, l: number): void {
       first[index] = 0;
       second[index] = 0;
     };
+    // b_dec [m] has no latent axis; without this check it would match the [d] case below when m = d.
+    if (name === 'b_dec') continue;
     if (name === 'W_dec') for (let j = 0; j < m; j++) zero(base + j * d + l);
     else if (dims.length === 2 && dims[0] === d) for (let j = 0; j < dims[1]; j++) zero(base + l * dims[1] + j);
     else if (dims.length === 1 && dims[0] === d) zero(base + l);
