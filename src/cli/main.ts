@@ -6,6 +6,7 @@
 // bad input is one line on stderr and exit code 2, before anything is written.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, FIELD_FLAGS, configWarnings, resolveToyConfig, toyConfigSchema, type ToyConfig } from '../experiments/config.js';
@@ -41,6 +42,7 @@ function buildToyProgram(): Command {
     .option('--out <dir>', 'results folder (default: results/<--name or timestamp>)')
     .option('--name <name>', 'name of the results folder under results/')
     .option('--resume <dir>', 'continue an interrupted run in <dir> from its checkpoint (its config.json is used)')
+    .option('--workers <N>', `worker threads sharing the instances; results do not depend on it (default: ${os.availableParallelism()}, the number of cores)`)
     .option('--no-plots', 'write metrics and weights only, no plots')
     .option('--quiet', 'no progress output');
   addFlags(program, SAE_FLAGS, SAE_DEFAULTS);
@@ -86,6 +88,7 @@ function resolveSae(options: Record<string, unknown>, nFeatures: number): SaeCon
 
 interface ToyCommand {
   kind: 'toy';
+  workers: number;
   config: ToyConfig;
   sae?: SaeConfig;
   outDir: string;
@@ -111,11 +114,12 @@ export function parseArgs(argv: readonly string[]): ToyCommand | SaeCommand | 'e
   if (options === 'exit') return 'exit';
   const plots = options.plots as boolean;
   const quiet = Boolean(options.quiet);
+  const workers = parseWorkers(options.workers as string | undefined);
   const saeFlags = givenFlags(options, SAE_FLAGS);
   if (!options.sae && saeFlags.length > 0) throw new UsageError(`${saeFlags[0]} is an SAE flag: add --sae (or use superposition sae --from DIR)`);
   if (options.resume !== undefined) {
     if (options.sae) throw new UsageError('--resume continues a toy run; train SAEs afterwards with superposition sae --from DIR');
-    return parseResume(options, plots, quiet);
+    return parseResume(options, plots, quiet, workers);
   }
   const input = collectInput(options, TOY_FLAGS, FIELD_FLAGS);
   if (options.numEpochs !== undefined && options.steps !== undefined)
@@ -127,10 +131,17 @@ export function parseArgs(argv: readonly string[]): ToyCommand | SaeCommand | 'e
     throw new UsageError(`--name must be a plain folder name without slashes (got "${name}")`);
   const outDir = (options.out as string | undefined) ?? path.join('results', name ?? timestamp());
   if (!isFreshDir(outDir)) throw new UsageError(`--out ${outDir} already exists and is not empty: choose another --out or --name`);
-  return { kind: 'toy', config, sae, outDir, plots, quiet, resume: false };
+  return { kind: 'toy', config, sae, outDir, plots, quiet, resume: false, workers };
 }
 
-function parseResume(options: Record<string, unknown>, plots: boolean, quiet: boolean): ToyCommand {
+function parseWorkers(text: string | undefined): number {
+  if (text === undefined) return os.availableParallelism();
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 256) throw new UsageError(`--workers must be an integer in [1, 256] (got "${text}")`);
+  return value;
+}
+
+function parseResume(options: Record<string, unknown>, plots: boolean, quiet: boolean, workers: number): ToyCommand {
   const outDir = options.resume as string;
   for (const flag of [...givenFlags(options, TOY_FLAGS), ...(['out', 'name'] as const).filter((k) => options[k] !== undefined).map((k) => `--${k}`)])
     throw new UsageError(`--resume takes its config from ${path.join(outDir, 'config.json')}: drop ${flag}`);
@@ -138,7 +149,7 @@ function parseResume(options: Record<string, unknown>, plots: boolean, quiet: bo
     throw new UsageError(`--resume ${outDir}: no config.json there, so it is not a results folder`);
   if (!hasCheckpoint(outDir) && fs.existsSync(path.join(outDir, 'metrics.json')))
     throw new UsageError(`--resume ${outDir}: this run already finished (metrics.json is written)`);
-  return { kind: 'toy', config: readToyConfig(outDir, '--resume'), outDir, plots, quiet, resume: true };
+  return { kind: 'toy', config: readToyConfig(outDir, '--resume'), outDir, plots, quiet, resume: true, workers };
 }
 
 function readToyConfig(dir: string, flag: string): ToyConfig {
@@ -218,6 +229,7 @@ async function runToyCommand(command: ToyCommand, argv: readonly string[]): Prom
       progress: createProgress(progressMode(quiet), 'toy'),
       provenance: { command: ['superposition', ...argv].join(' '), createdAt: new Date().toISOString() },
       shouldStop: interrupt.stopRequested,
+      workers: command.workers,
     });
     process.stdout.write(`${toySummaryTable(result.metrics, config.nFeatures)}\n`);
     process.stdout.write(`results: ${outDir} (${result.files.length} files)\n`);

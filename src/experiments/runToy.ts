@@ -15,12 +15,12 @@ import {
   createToyTraining,
   evaluateLoss,
   instanceRngs,
-  trainToyAsync,
   type HistoryRow,
   type ToyTraining,
 } from '../train/trainToy.js';
 import { sampleBatch } from '../data/features.js';
 import { restoreToyCheckpoint, toyCheckpoint, type ToyCheckpointMeta } from '../train/checkpoint.js';
+import { trainToyParallel } from '../train/toyWorkers.js';
 
 export interface InstanceMetrics extends SuperpositionMetrics {
   sparsity: number;
@@ -50,6 +50,8 @@ export interface ToyRunOptions {
   checkpointSeconds?: number;
   /** Polled after every step; true saves a checkpoint and throws InterruptedError. */
   shouldStop?: () => boolean;
+  /** Worker threads that share the instances (1: train on this thread). Results do not depend on it. */
+  workers?: number;
 }
 
 /** Training was stopped on request; a checkpoint was saved. */
@@ -192,21 +194,23 @@ export async function runToyExperiment(config: ToyConfig, options: ToyRunOptions
   if (!options.resume) writeJson(path.join(outDir, 'config.json'), resolvedConfigJson(config, options.provenance));
   files.push('config.json');
 
-  const training = createToyTraining(config);
+  const workers = options.workers ?? 1;
+  // With workers the dataset of epoch mode lives in the workers; this thread only mirrors the state.
+  const training = createToyTraining(config, { withDataset: workers <= 1 || config.sparsity.length <= 1 });
   if (options.resume && hasCheckpoint(outDir)) loadCheckpoint(outDir, training);
   const checkpointMs = (options.checkpointSeconds ?? 30) * 1000;
   let lastCheckpoint = performance.now();
   let interrupted = false;
   progress?.start(config.totalSteps);
   try {
-    await trainToyAsync(training, {
+    await trainToyParallel(training, workers, {
       onStep: (t) => {
         if (progress) {
           let sum = 0;
           for (let k = 0; k < t.losses.length; k++) sum += t.losses[k];
           progress.update(t.step, sum / t.losses.length);
         }
-        if (t.step % 100 === 0 && t.step < config.totalSteps && performance.now() - lastCheckpoint > checkpointMs) {
+        if (t.step < config.totalSteps && performance.now() - lastCheckpoint > checkpointMs) {
           saveCheckpoint(outDir, t);
           lastCheckpoint = performance.now();
         }

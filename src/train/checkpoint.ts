@@ -53,16 +53,24 @@ export function restoreToyCheckpoint(training: ToyTraining, meta: ToyCheckpointM
   copy('adam_b_v', training.adam.b.v);
   training.adam.W.t = meta.adamSteps.W;
   training.adam.b.t = meta.adamSteps.b;
-  meta.dataRngs.forEach((state, k) => training.dataRngs[k].setState(state));
-  training.step = meta.step;
   training.history = meta.history.slice();
+  restoreStreams(training, meta);
+}
+
+/** The random streams' states and the step counter (what a worker needs besides shared parameters). */
+export type ToyStreamState = Pick<ToyCheckpointMeta, 'step' | 'dataRngs' | 'shuffleRngs' | 'epochShuffleStates'>;
+
+export function restoreStreams(training: ToyTraining, state: ToyStreamState): void {
+  state.dataRngs.forEach((s, k) => training.dataRngs[k].setState(s));
+  training.step = state.step;
   const { config } = training;
   const batchesPerEpoch = Math.ceil(config.datasetSize / config.batchSize);
-  if (config.dataMode === 'epochs' && meta.step % batchesPerEpoch !== 0 && meta.epochShuffleStates) {
+  if (config.dataMode === 'epochs' && state.step % batchesPerEpoch !== 0 && state.epochShuffleStates) {
     // Mid-epoch: replay this epoch's shuffle from the stream state it started with.
-    meta.epochShuffleStates.forEach((state, k) => training.shuffleRngs[k].setState(state));
-    shuffleEpoch(training);
+    state.epochShuffleStates.forEach((s, k) => training.shuffleRngs[k].setState(s));
+    if (training.order) shuffleEpoch(training);
+    else training.epochShuffleStates = state.epochShuffleStates;
   } else {
-    meta.shuffleRngs.forEach((state, k) => training.shuffleRngs[k].setState(state));
+    state.shuffleRngs.forEach((s, k) => training.shuffleRngs[k].setState(s));
   }
 }

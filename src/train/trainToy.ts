@@ -62,13 +62,44 @@ export interface ToyTraining {
   order?: Uint32Array[]; // [inst][datasetSize]
   /** Epoch mode only: shuffle-stream states before the current epoch's shuffle (to rebuild order on resume). */
   epochShuffleStates?: number[][];
+  /** Global index of this training's first instance (a worker trains a contiguous share). */
+  instanceOffset: number;
   /** Optimizer steps completed. */
   step: number;
   history: HistoryRow[];
 }
 
-export function instanceRngs(seed: number, nInstances: number, purpose: number): Rng[] {
-  return Array.from({ length: nInstances }, (_, k) => Rng.stream(seed, k, purpose));
+/** One stream per instance, keyed by its global index, so a share draws what the whole would. */
+export function instanceRngs(seed: number, nInstances: number, purpose: number, offset = 0): Rng[] {
+  return Array.from({ length: nInstances }, (_, k) => Rng.stream(seed, offset + k, purpose));
+}
+
+/** Parameter and optimizer storage supplied from outside (shared memory of a worker pool). */
+export interface ToyStorage {
+  W: Float32Array; // [inst, hidden, feat]
+  b: Float32Array; // [inst, feat]
+  adamWm: Float64Array;
+  adamWv: Float64Array;
+  adamBm: Float64Array;
+  adamBv: Float64Array;
+}
+
+export interface ToyTrainingOptions {
+  /** Train only instances [start, end) of the config; streams and history keep global indices. */
+  range?: [number, number];
+  /** Use this storage, already initialised, instead of fresh initialised buffers. */
+  storage?: ToyStorage;
+  /** Generate the fixed dataset of epoch mode (default true; a pool's main thread never trains). */
+  withDataset?: boolean;
+}
+
+/** The config of instances [start, end) only. */
+function configRange(config: ToyConfig, [start, end]: [number, number]): ToyConfig {
+  return {
+    ...config,
+    sparsity: config.sparsity.slice(start, end),
+    featureProbability: config.featureProbability?.slice(start, end),
+  };
 }
 
 export function featureDistribution(config: ToyConfig): FeatureDistribution {
@@ -79,7 +110,9 @@ export function featureDistribution(config: ToyConfig): FeatureDistribution {
   return { nInstances, nFeatures: config.nFeatures, featureProbability };
 }
 
-export function createToyTraining(config: ToyConfig): ToyTraining {
+export function createToyTraining(fullConfig: ToyConfig, options: ToyTrainingOptions = {}): ToyTraining {
+  const offset = options.range?.[0] ?? 0;
+  const config = options.range ? configRange(fullConfig, options.range) : fullConfig;
   const nInstances = config.sparsity.length;
   const shape: ToyModelShape = {
     nInstances,
@@ -92,8 +125,9 @@ export function createToyTraining(config: ToyConfig): ToyTraining {
     config.importance ?? geometricImportance(config.nFeatures, config.importanceDecay),
     nInstances,
   );
-  const params = createParams(shape, Float32Array);
-  initParams(shape, params, instanceRngs(config.seed, nInstances, STREAM.init));
+  const storage = options.storage;
+  const params = storage ? { W: storage.W, b: storage.b } : createParams(shape, Float32Array);
+  if (!storage) initParams(shape, params, instanceRngs(config.seed, nInstances, STREAM.init, offset));
   const training: ToyTraining = {
     config,
     shape,
@@ -101,7 +135,9 @@ export function createToyTraining(config: ToyConfig): ToyTraining {
     importance,
     params,
     grads: createGrads(shape),
-    adam: { W: createAdamState(params.W.length), b: createAdamState(params.b.length) },
+    adam: storage
+      ? { W: { m: storage.adamWm, v: storage.adamWv, t: 0 }, b: { m: storage.adamBm, v: storage.adamBv, t: 0 } }
+      : { W: createAdamState(params.W.length), b: createAdamState(params.b.length) },
     adamOptions: {
       optimizer: config.optimizer,
       beta1: config.beta1,
@@ -118,12 +154,13 @@ export function createToyTraining(config: ToyConfig): ToyTraining {
     workspace: createWorkspace(shape),
     x: new Float32Array(nInstances * config.batchSize * config.nFeatures),
     losses: new Float64Array(nInstances),
-    dataRngs: instanceRngs(config.seed, nInstances, STREAM.data),
-    shuffleRngs: instanceRngs(config.seed, nInstances, STREAM.shuffle),
+    dataRngs: instanceRngs(config.seed, nInstances, STREAM.data, offset),
+    shuffleRngs: instanceRngs(config.seed, nInstances, STREAM.shuffle, offset),
+    instanceOffset: offset,
     step: 0,
     history: [],
   };
-  if (config.dataMode === 'epochs') {
+  if (config.dataMode === 'epochs' && options.withDataset !== false) {
     training.dataset = new Float32Array(nInstances * config.datasetSize * config.nFeatures);
     sampleBatch(dist, training.dataRngs, training.dataset, config.datasetSize);
     training.order = Array.from({ length: nInstances }, () => new Uint32Array(config.datasetSize));
@@ -173,14 +210,14 @@ export function trainStep(training: ToyTraining): void {
   const batchSize = loadBatch(training, step);
   lossAndGradients(shape, params, training.x, batchSize, training.importance, training.workspace, losses, grads);
   for (let k = 0; k < shape.nInstances; k++) {
-    if (!Number.isFinite(losses[k])) throw new DivergenceError(k, step, config.sparsity[k], losses[k]);
+    if (!Number.isFinite(losses[k])) throw new DivergenceError(training.instanceOffset + k, step, config.sparsity[k], losses[k]);
   }
   const lr = learningRate(training.schedule, step);
   adamStep(params.W, grads.W, training.adam.W, lr, training.adamOptions);
   adamStep(params.b, grads.b, training.adam.b, lr, training.adamOptions);
   if (step % config.historyEvery === 0 || step === config.totalSteps - 1) {
     for (let k = 0; k < shape.nInstances; k++)
-      training.history.push({ step, instance: k, sparsity: config.sparsity[k], loss: losses[k] });
+      training.history.push({ step, instance: training.instanceOffset + k, sparsity: config.sparsity[k], loss: losses[k] });
   }
   training.step = step + 1;
 }
@@ -224,7 +261,7 @@ export async function trainToyAsync(training: ToyTraining, callbacks: TrainCallb
  */
 export function evaluateLoss(training: ToyTraining): Float64Array {
   const { config, shape, dist, x, workspace } = training;
-  const rngs = instanceRngs(config.seed, shape.nInstances, STREAM.evaluation);
+  const rngs = instanceRngs(config.seed, shape.nInstances, STREAM.evaluation, training.instanceOffset);
   const total = new Float64Array(shape.nInstances);
   const chunkLoss = new Float64Array(shape.nInstances);
   for (let done = 0; done < config.evalSize; done += config.batchSize) {

@@ -1,0 +1,169 @@
+// A pool of worker threads that train disjoint, contiguous shares of a toy model's instances.
+// Parameters and Adam moments live in SharedArrayBuffers; the main thread keeps a mirror
+// ToyTraining over the same memory (for metrics, checkpoints and plots) and advances all
+// workers in lockstep chunks, so after every chunk the whole state is consistent. Each instance
+// draws from its own streams, so results are identical for any number of workers.
+
+import { Worker } from 'node:worker_threads';
+import type { ToyConfig } from '../experiments/config.js';
+import { DivergenceError, trainToyAsync, type HistoryRow, type ToyStorage, type ToyTraining, type TrainCallbacks } from './trainToy.js';
+import type { ToyWorkerData, ToyWorkerReply } from './toyWorker.js';
+
+/** Relative cost of an instance: the dense parts plus the parts that scale with active features. */
+function instanceCost(config: ToyConfig, k: number): number {
+  const p = config.featureProbability ? config.featureProbability[k].reduce((a, b) => a + b, 0) / config.nFeatures : 1 - config.sparsity[k];
+  return 1 + p;
+}
+
+/** Contiguous ranges of instances with about equal total cost, at most `workers` of them. */
+export function partitionInstances(config: ToyConfig, workers: number): [number, number][] {
+  const count = config.sparsity.length;
+  const parts = Math.max(1, Math.min(workers, count));
+  const costs = Array.from({ length: count }, (_, k) => instanceCost(config, k));
+  const total = costs.reduce((a, b) => a + b, 0);
+  const ranges: [number, number][] = [];
+  let start = 0;
+  let accumulated = 0;
+  for (let part = 1; part < parts; part++) {
+    let end = start;
+    // Take instances until this part reaches its share, leaving at least one per remaining part.
+    while (end < count - (parts - part) && (end === start || accumulated + costs[end] <= (total * part) / parts)) accumulated += costs[end++];
+    ranges.push([start, end]);
+    start = end;
+  }
+  ranges.push([start, count]);
+  return ranges;
+}
+
+function shared<A extends Float32Array | Float64Array>(ArrayType: { new (buffer: SharedArrayBuffer): A; BYTES_PER_ELEMENT: number }, source: A): A {
+  const array = new ArrayType(new SharedArrayBuffer(source.length * ArrayType.BYTES_PER_ELEMENT));
+  array.set(source);
+  return array;
+}
+
+export class ToyWorkerPool {
+  private constructor(
+    readonly training: ToyTraining,
+    private readonly workers: Worker[],
+    private readonly ranges: [number, number][],
+  ) {}
+
+  /**
+   * Move `training`'s parameters and moments into shared memory and start one worker per share,
+   * each resuming from training's current step and stream states.
+   */
+  static async create(training: ToyTraining, workers: number): Promise<ToyWorkerPool> {
+    const { config } = training;
+    const storage: ToyStorage = {
+      W: shared(Float32Array, training.params.W),
+      b: shared(Float32Array, training.params.b),
+      adamWm: shared(Float64Array, training.adam.W.m),
+      adamWv: shared(Float64Array, training.adam.W.v),
+      adamBm: shared(Float64Array, training.adam.b.m),
+      adamBv: shared(Float64Array, training.adam.b.v),
+    };
+    training.params.W = storage.W;
+    training.params.b = storage.b;
+    training.adam.W.m = storage.adamWm;
+    training.adam.W.v = storage.adamWv;
+    training.adam.b.m = storage.adamBm;
+    training.adam.b.v = storage.adamBv;
+    const ranges = partitionInstances(config, workers);
+    const started = ranges.map(([start, end]) => {
+      const data: ToyWorkerData = {
+        config,
+        range: [start, end],
+        storage,
+        state: {
+          step: training.step,
+          adamSteps: training.adam.W.t,
+          dataRngs: training.dataRngs.slice(start, end).map((rng) => rng.getState()),
+          shuffleRngs: training.shuffleRngs.slice(start, end).map((rng) => rng.getState()),
+          epochShuffleStates: training.epochShuffleStates?.slice(start, end),
+        },
+      };
+      const worker = new Worker(new URL('./toyWorker.mjs', import.meta.url), { workerData: data });
+      worker.unref();
+      return worker;
+    });
+    return new ToyWorkerPool(training, started, ranges);
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Train every instance up to optimizer step `until`, then mirror the workers' state. */
+  async runUntil(until: number): Promise<void> {
+    const replies = await Promise.all(
+      this.workers.map(
+        (worker) =>
+          new Promise<ToyWorkerReply>((resolve, reject) => {
+            const onError = (error: Error) => {
+              worker.off('message', resolve);
+              reject(error);
+            };
+            worker.once('error', onError);
+            worker.once('message', (reply: ToyWorkerReply) => {
+              worker.off('error', onError);
+              resolve(reply);
+            });
+            worker.postMessage({ type: 'run', until });
+          }),
+      ),
+    );
+    const training = this.training;
+    const failed = replies.find((r) => r.type === 'error');
+    if (failed && failed.type === 'error') throw new Error(`toy worker failed: ${failed.message}`);
+    const diverged = replies
+      .flatMap((r) => (r.type === 'diverged' ? [r] : []))
+      .sort((a, b) => a.step - b.step || a.instance - b.instance)[0];
+    const limit = diverged ? diverged.step : Infinity;
+    // The same rows, in the same order, as one thread would have written (step, then instance).
+    const rows: HistoryRow[] = replies.flatMap((r) => (r.type === 'error' ? [] : r.history)).filter((row) => row.step < limit);
+    rows.sort((a, b) => a.step - b.step || a.instance - b.instance);
+    training.history.push(...rows);
+    if (diverged) throw new DivergenceError(diverged.instance, diverged.step, diverged.sparsity, diverged.loss);
+    replies.forEach((reply, w) => {
+      if (reply.type !== 'done') return;
+      const [start] = this.ranges[w];
+      reply.losses.forEach((loss, k) => (training.losses[start + k] = loss));
+      reply.dataRngs.forEach((state, k) => training.dataRngs[start + k].setState(state));
+      reply.shuffleRngs.forEach((state, k) => training.shuffleRngs[start + k].setState(state));
+      if (reply.epochShuffleStates) {
+        training.epochShuffleStates ??= new Array(training.shape.nInstances);
+        reply.epochShuffleStates.forEach((state, k) => (training.epochShuffleStates![start + k] = state));
+      }
+      training.step = reply.step;
+      training.adam.W.t = training.adam.b.t = reply.adamSteps;
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+}
+
+/**
+ * Train to the end with `workers` threads (or on this thread when 1 or when there is one
+ * instance), in chunks of about `chunkMs`; onStep runs after each chunk, shouldStop is polled
+ * after each chunk. Same results as trainToyAsync.
+ */
+export async function trainToyParallel(training: ToyTraining, workers: number, callbacks: TrainCallbacks = {}, chunkMs = 200): Promise<void> {
+  if (workers <= 1 || training.shape.nInstances <= 1) return trainToyAsync(training, callbacks);
+  const pool = await ToyWorkerPool.create(training, workers);
+  try {
+    const total = training.config.totalSteps;
+    let chunk = 10;
+    while (training.step < total) {
+      const started = performance.now();
+      await pool.runUntil(Math.min(total, training.step + chunk));
+      const elapsed = performance.now() - started;
+      chunk = Math.max(1, Math.min(100_000, Math.round(chunk * Math.min(4, chunkMs / Math.max(1, elapsed)))));
+      callbacks.onStep?.(training);
+      if (callbacks.shouldStop?.()) return;
+    }
+  } finally {
+    await pool.close();
+  }
+}
