@@ -126,7 +126,7 @@ export function dataSample(
   const { config, dist } = training;
   const n = config.nFeatures;
   const x = new Float32Array(dist.nInstances * samplesPerInstance * n); // [inst, batch, feat]
-  sampleBatch(dist, instanceRngs(config.seed, dist.nInstances, STREAM.sample), x, samplesPerInstance);
+  sampleBatch(dist, instanceRngs(training.streamKeys, STREAM.sample), x, samplesPerInstance);
   const values: number[] = [];
   const activeCounts: number[] = [];
   const sparsity: number[] = [];

@@ -5,11 +5,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ToyConfig } from '../experiments/config.js';
 import { restoreStreams, type ToyStreamState } from './checkpoint.js';
-import { DivergenceError, createToyTraining, trainStep, type HistoryRow, type ToyStorage } from './trainToy.js';
+import { DivergenceError, createToyTraining, trainStep, type HistoryRow, type StreamKey, type ToyStorage } from './trainToy.js';
 
 export interface ToyWorkerData {
   config: ToyConfig;
   range: [number, number];
+  streamKeys: StreamKey[]; // of every instance
+  importance: Float64Array; // [inst, feat] of every instance
   storage: ToyStorage; // views of the whole model's shared buffers, sliced here
   state: ToyStreamState & { adamSteps: number }; // streams of this range only
 }
@@ -28,13 +30,15 @@ export type ToyWorkerReply =
   | { type: 'diverged'; instance: number; step: number; sparsity: number; loss: number; history: HistoryRow[] }
   | { type: 'error'; message: string };
 
-const { config, range, storage, state } = workerData as ToyWorkerData;
+const { config, range, storage, state, streamKeys, importance } = workerData as ToyWorkerData;
 const [start, end] = range;
 const { nFeatures: n, nHidden: m } = config;
 const slice = <A extends Float32Array | Float64Array>(array: A, width: number): A =>
   array.subarray(start * width, end * width) as A;
 const training = createToyTraining(config, {
   range,
+  streamKeys,
+  importance,
   storage: {
     W: slice(storage.W, m * n),
     b: slice(storage.b, n),

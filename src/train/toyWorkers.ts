@@ -69,10 +69,13 @@ export class ToyWorkerPool {
     training.adam.b.m = storage.adamBm;
     training.adam.b.v = storage.adamBv;
     const ranges = partitionInstances(config, workers);
+    const allKeys = training.streamKeys; // the mirror holds every instance
     const started = ranges.map(([start, end]) => {
       const data: ToyWorkerData = {
         config,
         range: [start, end],
+        streamKeys: allKeys,
+        importance: training.importance,
         storage,
         state: {
           step: training.step,

@@ -64,14 +64,30 @@ export interface ToyTraining {
   epochShuffleStates?: number[][];
   /** Global index of this training's first instance (a worker trains a contiguous share). */
   instanceOffset: number;
+  /** Stream keys of this training's instances. */
+  streamKeys: StreamKey[];
   /** Optimizer steps completed. */
   step: number;
   history: HistoryRow[];
 }
 
-/** One stream per instance, keyed by its global index, so a share draws what the whole would. */
-export function instanceRngs(seed: number, nInstances: number, purpose: number, offset = 0): Rng[] {
-  return Array.from({ length: nInstances }, (_, k) => Rng.stream(seed, offset + k, purpose));
+/**
+ * What an instance's random streams are keyed by: its run's seed and its index in that run. A
+ * share of a model (a worker's) or a pack of several runs trained as one model draws exactly
+ * what each run would draw alone.
+ */
+export interface StreamKey {
+  seed: number;
+  index: number;
+}
+
+export function defaultStreamKeys(config: ToyConfig): StreamKey[] {
+  return config.sparsity.map((_, index) => ({ seed: config.seed, index }));
+}
+
+/** One generator per instance for one purpose (STREAM.*). */
+export function instanceRngs(keys: readonly StreamKey[], purpose: number): Rng[] {
+  return keys.map((key) => Rng.stream(key.seed, key.index, purpose));
 }
 
 /** Parameter and optimizer storage supplied from outside (shared memory of a worker pool). */
@@ -91,6 +107,10 @@ export interface ToyTrainingOptions {
   storage?: ToyStorage;
   /** Generate the fixed dataset of epoch mode (default true; a pool's main thread never trains). */
   withDataset?: boolean;
+  /** Stream keys of every instance of the config (default: the config's seed, index k). */
+  streamKeys?: StreamKey[];
+  /** Importance of every instance [inst, feat] (default: from the config, the same for all). */
+  importance?: Float64Array;
 }
 
 /** The config of instances [start, end) only. */
@@ -111,9 +131,10 @@ export function featureDistribution(config: ToyConfig): FeatureDistribution {
 }
 
 export function createToyTraining(fullConfig: ToyConfig, options: ToyTrainingOptions = {}): ToyTraining {
-  const offset = options.range?.[0] ?? 0;
+  const [offset, end] = options.range ?? [0, fullConfig.sparsity.length];
   const config = options.range ? configRange(fullConfig, options.range) : fullConfig;
   const nInstances = config.sparsity.length;
+  const streamKeys = (options.streamKeys ?? defaultStreamKeys(fullConfig)).slice(offset, end);
   const shape: ToyModelShape = {
     nInstances,
     nFeatures: config.nFeatures,
@@ -121,13 +142,12 @@ export function createToyTraining(fullConfig: ToyConfig, options: ToyTrainingOpt
     activation: config.model,
   };
   const dist = featureDistribution(config);
-  const importance = importancePerInstance(
-    config.importance ?? geometricImportance(config.nFeatures, config.importanceDecay),
-    nInstances,
-  );
+  const importance = options.importance
+    ? options.importance.slice(offset * config.nFeatures, end * config.nFeatures)
+    : importancePerInstance(config.importance ?? geometricImportance(config.nFeatures, config.importanceDecay), nInstances);
   const storage = options.storage;
   const params = storage ? { W: storage.W, b: storage.b } : createParams(shape, Float32Array);
-  if (!storage) initParams(shape, params, instanceRngs(config.seed, nInstances, STREAM.init, offset));
+  if (!storage) initParams(shape, params, instanceRngs(streamKeys, STREAM.init));
   const training: ToyTraining = {
     config,
     shape,
@@ -154,9 +174,10 @@ export function createToyTraining(fullConfig: ToyConfig, options: ToyTrainingOpt
     workspace: createWorkspace(shape),
     x: new Float32Array(nInstances * config.batchSize * config.nFeatures),
     losses: new Float64Array(nInstances),
-    dataRngs: instanceRngs(config.seed, nInstances, STREAM.data, offset),
-    shuffleRngs: instanceRngs(config.seed, nInstances, STREAM.shuffle, offset),
+    dataRngs: instanceRngs(streamKeys, STREAM.data),
+    shuffleRngs: instanceRngs(streamKeys, STREAM.shuffle),
     instanceOffset: offset,
+    streamKeys,
     step: 0,
     history: [],
   };
@@ -261,7 +282,7 @@ export async function trainToyAsync(training: ToyTraining, callbacks: TrainCallb
  */
 export function evaluateLoss(training: ToyTraining): Float64Array {
   const { config, shape, dist, x, workspace } = training;
-  const rngs = instanceRngs(config.seed, shape.nInstances, STREAM.evaluation, training.instanceOffset);
+  const rngs = instanceRngs(training.streamKeys, STREAM.evaluation);
   const total = new Float64Array(shape.nInstances);
   const chunkLoss = new Float64Array(shape.nInstances);
   for (let done = 0; done < config.evalSize; done += config.batchSize) {
