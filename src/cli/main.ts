@@ -46,7 +46,11 @@ function buildToyProgram(): Command {
     .option('--no-plots', 'write metrics and weights only, no plots')
     .option('--quiet', 'no progress output');
   addFlags(program, SAE_FLAGS, SAE_DEFAULTS);
-  program.addHelpText('after', '\nSAEs on a finished run:  superposition sae --from results/<run> [SAE flags]   (see superposition sae --help)');
+  program.addHelpText(
+    'after',
+    '\nSAEs on a finished run:  superposition sae --from results/<run> [SAE flags]   (see superposition sae --help)' +
+      '\nA grid of runs:          superposition sweep [config.json] [--set field=v1,v2,…]… [flags]   (see superposition sweep --help)',
+  );
   return program;
 }
 
@@ -254,6 +258,7 @@ async function runToyCommand(command: ToyCommand, argv: readonly string[]): Prom
 
 /** Run the CLI; returns the exit code (0 ok, 1 run failed, 2 bad input, 130 interrupted). */
 export async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'sweep') return (await import('./sweep.js')).sweepMain(argv.slice(1));
   let command: ToyCommand | SaeCommand | 'exit';
   try {
     command = parseArgs(argv);

@@ -87,6 +87,10 @@ export function toyMetrics(training: ToyTraining): ToyMetrics {
 }
 
 /** metrics.json: the interface's keys first, the Gram matrix last (it is the bulkiest). */
+export function metricsJsonText(metrics: ToyMetrics): string {
+  return `${JSON.stringify(metricsJson(metrics), null, 2)}\n`;
+}
+
 function metricsJson(metrics: ToyMetrics): unknown {
   return {
     instances: metrics.instances.map((m) => ({
@@ -107,14 +111,15 @@ export function historyCsv(history: readonly HistoryRow[]): string {
   return toCsv(history as unknown as Record<string, number>[], ['step', 'instance', 'sparsity', 'loss']);
 }
 
-export function weightsSafetensors(training: ToyTraining): Uint8Array {
-  const { nInstances, nHidden, nFeatures } = training.shape;
+/** weights.safetensors of a toy model: W [inst, hidden, feat], b [inst, feat]. */
+export function toyWeightsFile(W: Float32Array, b: Float32Array, nHidden: number, nFeatures: number, sparsity: readonly number[]): Uint8Array {
+  const nInstances = sparsity.length;
   return encodeSafetensors(
     {
-      W: { shape: [nInstances, nHidden, nFeatures], data: training.params.W },
-      b: { shape: [nInstances, nFeatures], data: training.params.b },
+      W: { shape: [nInstances, nHidden, nFeatures], data: W },
+      b: { shape: [nInstances, nFeatures], data: b },
     },
-    { format: 'superposition-lab', version: VERSION, sparsity: JSON.stringify(training.config.sparsity) },
+    { format: 'superposition-lab', version: VERSION, sparsity: JSON.stringify(sparsity) },
   );
 }
 
@@ -229,9 +234,9 @@ export async function runToyExperiment(config: ToyConfig, options: ToyRunOptions
   }
 
   const metrics = toyMetrics(training);
-  write('metrics.json', `${JSON.stringify(metricsJson(metrics), null, 2)}\n`);
+  write('metrics.json', metricsJsonText(metrics));
   write('history.csv', historyCsv(training.history));
-  write('weights.safetensors', weightsSafetensors(training));
+  write('weights.safetensors', toyWeightsFile(training.params.W, training.params.b, config.nHidden, config.nFeatures, config.sparsity));
   if (options.plots) {
     const { writeToyPlots } = await import('../report/toyPlots.js');
     const names = await writeToyPlots(path.join(outDir, 'plots'), {
