@@ -259,6 +259,7 @@ async function runToyCommand(command: ToyCommand, argv: readonly string[]): Prom
 /** Run the CLI; returns the exit code (0 ok, 1 run failed, 2 bad input, 130 interrupted). */
 export async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === 'sweep') return (await import('./sweep.js')).sweepMain(argv.slice(1));
+  if (argv[0] === 'reproduce') return (await import('./reproduce.js')).reproduceMain(argv.slice(1));
   let command: ToyCommand | SaeCommand | 'exit';
   try {
     command = parseArgs(argv);

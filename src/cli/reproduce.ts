@@ -1,0 +1,62 @@
+// `superposition reproduce [--quick] [--out DIR]`: run the fixed set of claim experiments and
+// write DIR/report.html (one offline page, inline SVG) and DIR/verdicts.json.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { runReproduce, verdictsJson, type ReproduceResult } from '../experiments/reproduce.js';
+import { writeFileAtomic, writeJson } from '../experiments/store.js';
+import { renderSpec } from '../report/render.js';
+import { reportHtml } from '../report/reportHtml.js';
+import { VERSION } from '../version.js';
+
+export const DEFAULT_REPRODUCE_DIR = path.join('results', 'reproduce');
+
+/** Render every figure and write report.html and verdicts.json into outDir. */
+export async function writeReproduce(outDir: string, result: ReproduceResult): Promise<void> {
+  fs.mkdirSync(outDir, { recursive: true });
+  const claims = [];
+  for (const claim of result.claims) {
+    const figures = [];
+    for (const figure of claim.figures) figures.push({ caption: figure.caption, svg: (await renderSpec(figure.spec)).svg });
+    claims.push({ ...claim, figures });
+  }
+  const note = result.quick ? 'quick: smaller grids, 3–5 seeds, fewer steps, lr 3e-3 (see each claim’s config)' : undefined;
+  writeFileAtomic(
+    path.join(outDir, 'report.html'),
+    reportHtml({ title: 'Toy Models of Superposition — reproduction report', version: result.version, quick: result.quick, startedAt: result.startedAt, runtimeSeconds: result.runtimeSeconds, note, claims }),
+  );
+  writeJson(path.join(outDir, 'verdicts.json'), verdictsJson(result));
+}
+
+export async function reproduceMain(argv: readonly string[]): Promise<number> {
+  const program = new Command('superposition reproduce')
+    .description('Run the fixed claim experiments; write <out>/report.html and <out>/verdicts.json.')
+    .version(VERSION)
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .option('--quick', 'a smaller version (a few minutes on 2 cores)')
+    .option('--out <dir>', `output folder (default: ${DEFAULT_REPRODUCE_DIR})`)
+    .option('--quiet', 'no progress output');
+  try {
+    program.parse(argv as string[], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 0;
+      process.stderr.write(`superposition reproduce: error: ${error.message.replace(/^error: /, '')}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const opts = program.opts<{ quick?: boolean; out?: string; quiet?: boolean }>();
+  const outDir = opts.out ?? DEFAULT_REPRODUCE_DIR;
+  const log = opts.quiet ? undefined : (line: string) => process.stderr.write(`reproduce: ${line}\n`);
+  const result = await runReproduce({ quick: opts.quick === true, log });
+  await writeReproduce(outDir, result);
+  if (!opts.quiet) {
+    for (const claim of result.claims) process.stdout.write(`${claim.verdict.padEnd(15)} ${claim.id}\n`);
+    process.stdout.write(`wrote ${path.join(outDir, 'report.html')} and verdicts.json (${result.runtimeSeconds.toFixed(0)} s)\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,136 @@
+// `superposition reproduce --quick`: one run (in beforeAll, ~1.5–3 min on 2 cores) checked for
+// its outputs' shape — a verdict per claim, decided by a stated rule, and one page with a figure
+// per implemented claim — plus unit tests of the verdict rules' helpers.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { angularGaps, classifyPhase, localMaxima, nonDecreasingWithin, runReproduce, samplePairs } from '../src/experiments/reproduce.js';
+import { Rng } from '../src/core/rng.js';
+import { writeReproduce } from '../src/cli/reproduce.js';
+import { VERSION } from '../src/version.js';
+import { runCli, tempDir } from './helpers/cli.js';
+
+const CLAIM_IDS = ['1-pentagon', '2-n20-geometry', '3-uniform-plateaus', '4-phase-diagram', '5-correlated-features', '6-critical-region', '7-sae-recovery'];
+const VERDICTS = ['reproduced', 'partly', 'not reproduced', 'not run'];
+
+interface VerdictEntry {
+  id: string;
+  claim: string;
+  source: string;
+  measured: string;
+  rule: string;
+  verdict: string;
+  reason?: string;
+  config?: { seeds?: number[]; saeSeeds?: number[] };
+  numbers?: unknown;
+  figures: string[];
+}
+
+describe('rule helpers', () => {
+  it('angularGaps: a regular pentagon has five 72° gaps summing to 360°', () => {
+    const pentagon = Array.from({ length: 5 }, (_, i) => [Math.cos((i * 2 * Math.PI) / 5 + 0.3), Math.sin((i * 2 * Math.PI) / 5 + 0.3)] as [number, number]);
+    const gaps = angularGaps(pentagon);
+    expect(gaps).toHaveLength(5);
+    for (const g of gaps) expect(g).toBeCloseTo(72, 6);
+  });
+
+  it('localMaxima: a peak counts as clear only when its ±1 SD band clears its neighbours', () => {
+    const curve = (means: number[], sds: number[]) => means.map((mean, i) => ({ sparsity: i / 10, mean, sd: sds[i], perSeed: [] }));
+    expect(localMaxima(curve([1, 3, 1], [0.1, 0.1, 0.1]))).toEqual([{ sparsity: 0.1, mean: 3, clear: true }]);
+    expect(localMaxima(curve([1, 1.2, 1], [0.2, 0.2, 0.2]))[0].clear).toBe(false);
+    expect(localMaxima(curve([1, 2, 3], [0, 0, 0]))).toEqual([]);
+  });
+
+  it('nonDecreasingWithin: dips up to the tolerance are allowed', () => {
+    expect(nonDecreasingWithin([5, 6, 5.2, 7], 1)).toBe(true);
+    expect(nonDecreasingWithin([5, 7, 5.5], 1)).toBe(false);
+  });
+
+  it('classifyPhase: from W = [w0 w1] of n=2, m=1', () => {
+    expect(classifyPhase(1, 0.1)).toBe('not learned');
+    expect(classifyPhase(0.1, 1)).toBe('dedicated dimension');
+    expect(classifyPhase(1, -1)).toBe('superposition');
+    expect(classifyPhase(1, 1)).toBe('other');
+  });
+
+  it('samplePairs: marginal probability p per feature; correlated pairs fire together, anti-correlated never', () => {
+    const rows = 20_000;
+    const p = 0.1;
+    for (const kind of ['independent', 'correlated', 'anticorrelated'] as const) {
+      const x = new Float32Array(rows * 4);
+      samplePairs(kind, p, new Rng(7), x, 0, rows);
+      let active0 = 0;
+      let both = 0;
+      for (let r = 0; r < rows; r++) {
+        if (x[r * 4] > 0) active0++;
+        if (x[r * 4] > 0 && x[r * 4 + 1] > 0) both++;
+      }
+      expect(active0 / rows, kind).toBeCloseTo(p, 1);
+      if (kind === 'correlated') expect(both).toBe(active0);
+      if (kind === 'anticorrelated') expect(both).toBe(0);
+    }
+  });
+});
+
+describe('reproduce --quick', () => {
+  const out = tempDir('reproduce');
+  let verdicts: { version: string; quick: boolean; runtimeSeconds: number; claims: VerdictEntry[] };
+  let html: string;
+
+  beforeAll(async () => {
+    const result = await runReproduce({ quick: true, log: (line) => console.log(`reproduce: ${line}`) });
+    await writeReproduce(out, result);
+    verdicts = JSON.parse(fs.readFileSync(path.join(out, 'verdicts.json'), 'utf8'));
+    html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+    console.log(`reproduce --quick: ${result.runtimeSeconds.toFixed(0)} s; ${result.claims.map((c) => `${c.id}: ${c.verdict}`).join('; ')}`);
+  }, 400_000);
+
+  it('finishes within the quick budget (5 minutes)', () => {
+    expect(verdicts.quick).toBe(true);
+    expect(verdicts.runtimeSeconds).toBeLessThan(300);
+  });
+
+  it('verdicts.json: one entry per claim, with the required keys and an allowed verdict', () => {
+    expect(verdicts.version).toBe(VERSION);
+    expect(verdicts.claims.map((c) => c.id).sort()).toEqual(CLAIM_IDS);
+    for (const c of verdicts.claims) {
+      for (const key of ['claim', 'source', 'measured', 'rule'] as const) expect(c[key], `${c.id}.${key}`).toMatch(/\S/);
+      expect(VERDICTS, c.id).toContain(c.verdict);
+      if (c.verdict === 'not run') {
+        expect(c.reason, c.id).toMatch(/\S/);
+      } else {
+        expect(c.numbers, c.id).toBeDefined();
+        expect(c.figures.length, c.id).toBeGreaterThan(0);
+        const seeds = c.config?.seeds ?? c.config?.saeSeeds ?? [];
+        expect(seeds.length, `${c.id}: spread over ≥ 3 seeds`).toBeGreaterThanOrEqual(3);
+      }
+    }
+  });
+
+  it('report.html: one page, offline, the verdict table first, a figure per implemented claim', () => {
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|\bsrc=|url\(['"]?(https?:|\/\/)/i);
+    expect(html).toContain(VERSION);
+    const table = html.indexOf('<table class="verdicts">');
+    expect(table).toBeGreaterThan(0);
+    for (const c of verdicts.claims) {
+      const start = html.indexOf(`<section id="${c.id}">`);
+      expect(start, c.id).toBeGreaterThan(table);
+      const section = html.slice(start, html.indexOf('</section>', start));
+      expect(section).toContain(c.verdict);
+      const svgs = section.match(/<figure><svg/g)?.length ?? 0;
+      expect(svgs, c.id).toBe(c.verdict === 'not run' ? 0 : c.figures.length);
+      if (c.verdict !== 'not run') expect(svgs, c.id).toBeGreaterThan(0);
+    }
+  });
+
+  it('the CLI dispatches `reproduce` (help, and a bad flag is exit 2)', () => {
+    const help = runCli(['reproduce', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--quick');
+    const bad = runCli(['reproduce', '--nope']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/unknown option/);
+  });
+});
