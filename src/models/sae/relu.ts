@@ -3,30 +3,51 @@
 //   L = mean_batch ‖h − ĥ‖² + λ · mean_batch Σ_j z_j      (z ≥ 0, so Σ_j z_j = ‖z‖₁).
 // Decoder columns are kept at unit norm by the training loop, so the L1 term cannot be gamed
 // by shrinking z and growing W_dec.
+//
+// Speed: z is sparse, and ReLU passes gradient only where pre > 0. The encoder is the only dense
+// O(B·d·m) work; it also collects, per sample, the latents with pre > 0 (common.ts,
+// reluPreActivations). ĥ, ∂L/∂ĥ, ∂L/∂z = W_decᵀ ∂L/∂ĥ and all parameter gradients then cost
+// O(L0·m) per sample (sparseReconstructionBackward). Training fills ws.pre, ws.z, ws.hHat and
+// ws.gradHHat; ws.gradZ and ws.gradPre are not used (∂L/∂pre = ∂L/∂z + λ/B on the active
+// latents, 0 elsewhere). ws.extra.activeCount / activeIndex hold the active lists of the last batch.
 
 import {
+  type ActiveLatents,
+  createActiveLatents,
   createSharedWorkspace,
-  decode,
-  decoderBackward,
-  encoderBackward,
-  encoderPreActivations,
-  reconstructionLoss,
+  decodeActive,
+  reluPreActivations,
   sharedParameterShapes,
+  sparseReconstructionBackward,
 } from './common.js';
 import type { SaeArchitecture, SaeGrads, SaeHyper, SaeLoss, SaeParams, SaeShape, SaeState, SaeWorkspace } from './types.js';
 
-function forward(shape: SaeShape, params: SaeParams, h: ArrayLike<number>, batchSize: number, ws: SaeWorkspace): void {
-  encoderPreActivations(shape, params.W_enc, params.b_enc, params.b_dec, h, batchSize, ws.pre);
-  const size = batchSize * shape.dictSize;
-  for (let e = 0; e < size; e++) ws.z[e] = ws.pre[e] > 0 ? ws.pre[e] : 0;
-  decode(shape, params.W_dec, params.b_dec, ws.z, batchSize, ws.hHat);
+/** The workspace's active-latent lists, created on first use for workspaces made elsewhere. */
+function activeLatents(shape: SaeShape, ws: SaeWorkspace, batchSize: number): ActiveLatents {
+  const count = ws.extra.activeCount as Int32Array | undefined;
+  const index = ws.extra.activeIndex as Int32Array | undefined;
+  if (count !== undefined && index !== undefined && count.length >= batchSize && index.length >= batchSize * shape.dictSize) return { count, index };
+  const active = createActiveLatents(shape, batchSize);
+  ws.extra.activeCount = active.count;
+  ws.extra.activeIndex = active.index;
+  return active;
+}
+
+/** z, ĥ (and pre) for a batch; returns Σ z. */
+function forward(shape: SaeShape, params: SaeParams, h: ArrayLike<number>, batchSize: number, ws: SaeWorkspace, active: ActiveLatents): number {
+  return reluPreActivations(shape, params.W_enc, params.b_enc, params.b_dec, h, batchSize, ws.pre, ws.z, active);
 }
 
 export const reluSae: SaeArchitecture = {
   name: 'relu',
   parameterShapes: sharedParameterShapes,
   initExtra() {},
-  createWorkspace: createSharedWorkspace,
+
+  createWorkspace(shape: SaeShape, maxBatch: number): SaeWorkspace {
+    const ws = createSharedWorkspace(shape, maxBatch);
+    activeLatents(shape, ws, maxBatch);
+    return ws;
+  },
 
   lossAndGradients(
     shape: SaeShape,
@@ -38,24 +59,37 @@ export const reluSae: SaeArchitecture = {
     ws: SaeWorkspace,
     grads: SaeGrads,
   ): SaeLoss {
-    for (const g of Object.values(grads)) g.fill(0);
-    forward(shape, params, h, batchSize, ws);
-    const reconstruction = reconstructionLoss(shape, h, ws.hHat, batchSize, ws.gradHHat);
-    decoderBackward(shape, params.W_dec, ws.z, ws.gradHHat, batchSize, grads.W_dec, grads.b_dec, ws.gradZ);
-    const size = batchSize * shape.dictSize;
-    const l1Grad = hyper.l1 / batchSize;
-    let l1 = 0;
-    for (let e = 0; e < size; e++) {
-      l1 += ws.z[e];
-      // ∂/∂pre of ReLU: 1 where pre > 0; the L1 term adds λ/B there.
-      ws.gradPre[e] = ws.pre[e] > 0 ? ws.gradZ[e] + l1Grad : 0;
-    }
-    encoderBackward(shape, params.W_enc, params.b_dec, h, ws.gradPre, batchSize, grads.W_enc, grads.b_enc, grads.b_dec);
-    const sparsity = (hyper.l1 * l1) / batchSize;
+    const active = activeLatents(shape, ws, batchSize);
+    const zSum = forward(shape, params, h, batchSize, ws, active);
+    grads.W_enc.fill(0);
+    grads.b_enc.fill(0);
+    grads.W_dec.fill(0);
+    grads.b_dec.fill(0);
+    // ∂L/∂pre = ∂L_rec/∂z + λ/B on the active latents (ReLU' = 1 there, and ∂‖z‖₁/∂z = 1).
+    const reconstruction = sparseReconstructionBackward(
+      shape,
+      params.W_enc,
+      params.W_dec,
+      params.b_dec,
+      h,
+      ws.z,
+      batchSize,
+      active,
+      hyper.l1 / batchSize,
+      ws.hHat,
+      ws.gradHHat,
+      grads.W_enc,
+      grads.b_enc,
+      grads.W_dec,
+      grads.b_dec,
+    );
+    const sparsity = (hyper.l1 * zSum) / batchSize;
     return { reconstruction, sparsity, auxiliary: 0, total: reconstruction + sparsity };
   },
 
   encode(shape, params, h, batchSize, _hyper, _state, ws) {
-    forward(shape, params, h, batchSize, ws);
+    const active = activeLatents(shape, ws, batchSize);
+    forward(shape, params, h, batchSize, ws, active);
+    decodeActive(shape, params.W_dec, params.b_dec, ws.z, batchSize, active, ws.hHat);
   },
 };
