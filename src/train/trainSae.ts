@@ -75,6 +75,7 @@ export interface SaeGroup {
   /** Initial values of architecture-specific per-latent parameters, restored when a latent is resampled. */
   initialExtras: Record<string, Float32Array>;
   ws: SaeWorkspace;
+  firedCount: Float64Array; // [latent] scratch: samples of the current batch on which each latent fired
 }
 
 export interface SaeTraining {
@@ -191,6 +192,7 @@ export function createSaeTraining(config: SaeConfig, toy: ToySource, specs: read
       adam: Object.fromEntries(Object.entries(params).map(([name, p]) => [name, createAdamState(p.length)])),
       initialExtras: {},
       ws: arch.createWorkspace(shape, Math.max(config.saeBatchSize, 1)),
+      firedCount: new Float64Array(shape.dictSize),
     };
     members.forEach((spec, k) => {
       const instance: SaeInstance = {
@@ -229,13 +231,19 @@ function instanceStep(training: SaeTraining, group: SaeGroup, instance: SaeInsta
   const loss = arch.lossAndGradients(shape, instance.params, h, B, instance.hyper, instance.state, ws, instance.grads);
   if (!Number.isFinite(loss.total)) throw new SaeDivergenceError(instance.spec.index, step);
   removeParallelGradient(shape, instance.params.W_dec, instance.grads.W_dec);
+  // Firing counts per latent, scanning z row by row (contiguous).
+  const fired = group.firedCount;
+  fired.fill(0);
+  const z = ws.z;
   let active = 0;
+  for (let s = 0; s < B; s++) {
+    const row = s * d;
+    for (let l = 0; l < d; l++) if (z[row + l] > 0) fired[l]++;
+  }
   const since = instance.state.stepsSinceFired;
   for (let l = 0; l < d; l++) {
-    let fired = 0;
-    for (let s = 0; s < B; s++) if (ws.z[s * d + l] > 0) fired++;
-    active += fired;
-    since[l] = fired > 0 ? 0 : since[l] + 1;
+    active += fired[l];
+    since[l] = fired[l] > 0 ? 0 : since[l] + 1;
   }
   const last = instance.lastLoss;
   last.loss = loss.total;
