@@ -53,9 +53,13 @@ describe('worker threads', () => {
     const status = await new Promise<number | null>((resolve) => {
       const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'superposition.js'), ...args, '--workers', '2', '--out', out], { cwd: ROOT });
       let stderr = '';
+      let sent = false; // one Ctrl-C: a second one (or one after exit began) would kill the process
       child.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
-        if (/toy step \d+\//.test(stderr)) child.kill('SIGINT');
+        if (!sent && /toy step \d+\//.test(stderr)) {
+          sent = true;
+          child.kill('SIGINT');
+        }
       });
       child.on('exit', resolve);
     });
