@@ -4,10 +4,14 @@
 // and the loss of the whole grid is Σ_k L_k, so instances train independently in one model.
 // The backward pass is written by hand (checked against finite differences in test/).
 //
-// Sparse x is exploited where it is free: inactive inputs skip h = W x and the x-part of ∂L/∂W;
-// everything else runs along rows of W [hidden, feat], contiguous in memory.
+// lossAndGradients runs the fast kernel of toyGram.ts: x compressed to its active inputs, and per
+// instance and batch the cheapest route by a cost model — h = W x four samples at a time, or
+// G = WᵀW with the ReLU settled for the whole batch where it can be (see there).
+// lossAndGradientsReference is the straightforward per-sample version the kernel is tested against
+// (test/toyKernels.test.ts); reconstruct and hiddenActivations stay per sample.
 
 import type { Rng } from '../core/rng.js';
+import { createKernelWorkspace, lossAndGradientsFast, type ToyKernelWorkspace } from './toyGram.js';
 
 export type Activation = 'relu' | 'linear';
 export type FloatArray = Float32Array | Float64Array;
@@ -29,13 +33,14 @@ export interface ToyModelGrads {
   b: Float64Array; // [inst, feat]
 }
 
-/** Per-sample scratch buffers, reused across samples and steps. */
+/** Scratch buffers, reused across samples and steps. */
 export interface ToyModelWorkspace {
   h: Float64Array; // [hidden] h = W x of the current sample
   gradHidden: Float64Array; // [hidden] ∂L/∂h
   out: Float64Array; // [feat] reconstruction x' of the current sample
   gradPre: Float64Array; // [feat] ∂L/∂a, a = Wᵀh + b
   active: Int32Array; // [feat] indices of the nonzero inputs of the current sample
+  kernel: ToyKernelWorkspace; // buffers of the fast kernel (toyGram.ts)
 }
 
 export function createParams<A extends FloatArray>(
@@ -58,6 +63,7 @@ export function createWorkspace(shape: ToyModelShape): ToyModelWorkspace {
     out: new Float64Array(shape.nFeatures),
     gradPre: new Float64Array(shape.nFeatures),
     active: new Int32Array(shape.nFeatures),
+    kernel: createKernelWorkspace(shape),
   };
 }
 
@@ -117,6 +123,23 @@ function forwardSample(
  * x is [inst, batch, feat]; importance is [inst, feat]; lossOut gets [inst].
  */
 export function lossAndGradients(
+  shape: ToyModelShape,
+  params: ToyModelParams<FloatArray>,
+  x: FloatArray,
+  batchSize: number,
+  importance: Float64Array,
+  ws: ToyModelWorkspace,
+  lossOut: Float64Array,
+  grads?: ToyModelGrads,
+): void {
+  lossAndGradientsFast(shape, params, x, batchSize, importance, ws.kernel, lossOut, grads);
+}
+
+/**
+ * The reference of lossAndGradients (same contract): one sample at a time along rows of W, sparse x
+ * exploited only where it is free (inactive inputs skip h = W x and the x-part of ∂L/∂W).
+ */
+export function lossAndGradientsReference(
   shape: ToyModelShape,
   params: ToyModelParams<FloatArray>,
   x: FloatArray,
