@@ -232,9 +232,9 @@ async function finishRun(run: SweepRun, training: ToyTraining, offset: number, m
  */
 export async function runSweep(runs: readonly SweepRun[], options: SweepOptions): Promise<RunRecord[]> {
   const finished = new Set(readRunsJsonl(options.outDir).map((r) => r.id));
-  const todo = runs.filter((run) => !finished.has(run.id));
-  options.log?.(`${runs.length} runs, ${finished.size} finished before, ${todo.length} to do`);
-  for (const pack of packRuns(todo)) {
+  const remaining = runs.filter((run) => !finished.has(run.id));
+  options.log?.(`${runs.length} runs, ${finished.size} finished before, ${remaining.length} to do`);
+  for (const pack of packRuns(remaining)) {
     const { training, offsets } = packTraining(pack);
     options.log?.(`training ${pack.length} run(s) as ${training.shape.nInstances} instance(s): ${pack.map((r) => r.id).join(', ')}`);
     options.progress?.start(training.config.totalSteps);
