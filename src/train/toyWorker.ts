@@ -20,6 +20,7 @@ export type ToyWorkerReply =
   | {
       type: 'done';
       step: number;
+      busyMs: number;
       adamSteps: number;
       history: HistoryRow[];
       losses: number[];
@@ -53,6 +54,7 @@ training.adam.W.t = training.adam.b.t = state.adamSteps;
 
 parentPort!.on('message', (message: { type: 'run'; until: number }) => {
   training.history.length = 0; // the main thread keeps the history; report only new rows
+  const started = performance.now();
   try {
     while (training.step < message.until) trainStep(training);
   } catch (error) {
@@ -73,6 +75,7 @@ parentPort!.on('message', (message: { type: 'run'; until: number }) => {
   const reply: ToyWorkerReply = {
     type: 'done',
     step: training.step,
+    busyMs: performance.now() - started,
     adamSteps: training.adam.W.t,
     history: training.history.slice(),
     losses: Array.from(training.losses),

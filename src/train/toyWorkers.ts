@@ -15,11 +15,15 @@ function instanceCost(config: ToyConfig, k: number): number {
   return 0.15 + p; // measured: a dense instance costs ~10× one at S = 0.95
 }
 
+/** Estimated relative cost of every instance of a config. */
+export function instanceCosts(config: ToyConfig): number[] {
+  return config.sparsity.map((_, k) => instanceCost(config, k));
+}
+
 /** Contiguous ranges of instances with about equal total cost, at most `workers` of them. */
-export function partitionInstances(config: ToyConfig, workers: number): [number, number][] {
-  const count = config.sparsity.length;
+export function partitionInstances(config: ToyConfig, workers: number, costs = instanceCosts(config)): [number, number][] {
+  const count = costs.length;
   const parts = Math.max(1, Math.min(workers, count));
-  const costs = Array.from({ length: count }, (_, k) => instanceCost(config, k));
   const total = costs.reduce((a, b) => a + b, 0);
   const ranges: [number, number][] = [];
   let start = 0;
@@ -35,6 +39,11 @@ export function partitionInstances(config: ToyConfig, workers: number): [number,
   return ranges;
 }
 
+/** The largest share's cost: what a partition's wall time follows. */
+function slowestShare(ranges: readonly [number, number][], costs: readonly number[]): number {
+  return Math.max(...ranges.map(([a, b]) => costs.slice(a, b).reduce((x, y) => x + y, 0)));
+}
+
 function shared<A extends Float32Array | Float64Array>(ArrayType: { new (buffer: SharedArrayBuffer): A; BYTES_PER_ELEMENT: number }, source: A): A {
   const array = new ArrayType(new SharedArrayBuffer(source.length * ArrayType.BYTES_PER_ELEMENT));
   array.set(source);
@@ -42,17 +51,22 @@ function shared<A extends Float32Array | Float64Array>(ArrayType: { new (buffer:
 }
 
 export class ToyWorkerPool {
+  /** Milliseconds each worker spent training in the last runUntil. */
+  readonly busyMs: number[];
+
   private constructor(
     readonly training: ToyTraining,
     private readonly workers: Worker[],
-    private readonly ranges: [number, number][],
-  ) {}
+    readonly ranges: [number, number][],
+  ) {
+    this.busyMs = workers.map(() => 0);
+  }
 
   /**
    * Move `training`'s parameters and moments into shared memory and start one worker per share,
    * each resuming from training's current step and stream states.
    */
-  static async create(training: ToyTraining, workers: number): Promise<ToyWorkerPool> {
+  static async create(training: ToyTraining, workers: number, costs?: number[]): Promise<ToyWorkerPool> {
     const { config } = training;
     const storage: ToyStorage = {
       W: shared(Float32Array, training.params.W),
@@ -68,7 +82,7 @@ export class ToyWorkerPool {
     training.adam.W.v = storage.adamWv;
     training.adam.b.m = storage.adamBm;
     training.adam.b.v = storage.adamBv;
-    const ranges = partitionInstances(config, workers);
+    const ranges = partitionInstances(config, workers, costs);
     const allKeys = training.streamKeys; // the mirror holds every instance
     const started = ranges.map(([start, end]) => {
       const data: ToyWorkerData = {
@@ -139,6 +153,7 @@ export class ToyWorkerPool {
       }
       training.step = reply.step;
       training.adam.W.t = training.adam.b.t = reply.adamSteps;
+      this.busyMs[w] = reply.busyMs;
     });
   }
 
@@ -154,10 +169,12 @@ export class ToyWorkerPool {
  */
 export async function trainToyParallel(training: ToyTraining, workers: number, callbacks: TrainCallbacks = {}, chunkMs = 200): Promise<void> {
   if (workers <= 1 || training.shape.nInstances <= 1) return trainToyAsync(training, callbacks);
-  const pool = await ToyWorkerPool.create(training, workers);
+  let costs = instanceCosts(training.config);
+  let pool = await ToyWorkerPool.create(training, workers, costs);
   try {
     const total = training.config.totalSteps;
     let chunk = 10;
+    let chunks = 0;
     while (training.step < total) {
       const started = performance.now();
       await pool.runUntil(Math.min(total, training.step + chunk));
@@ -165,6 +182,21 @@ export async function trainToyParallel(training: ToyTraining, workers: number, c
       chunk = Math.max(1, Math.min(100_000, Math.round(chunk * Math.min(4, chunkMs / Math.max(1, elapsed)))));
       callbacks.onStep?.(training);
       if (callbacks.shouldStop?.()) return;
+      // Once, after a few chunks: rescale the estimated costs by each worker's measured time and
+      // move the boundaries if that shortens the slowest share by more than 10%.
+      if (++chunks === 4 && training.step < total) {
+        const measured = costs.slice();
+        pool.ranges.forEach(([a, b], w) => {
+          const estimate = costs.slice(a, b).reduce((x, y) => x + y, 0);
+          for (let k = a; k < b; k++) measured[k] = (costs[k] / estimate) * pool.busyMs[w];
+        });
+        const ranges = partitionInstances(training.config, workers, measured);
+        if (slowestShare(ranges, measured) < 0.9 * slowestShare(pool.ranges, measured)) {
+          await pool.close();
+          costs = measured;
+          pool = await ToyWorkerPool.create(training, workers, costs);
+        }
+      }
     }
   } finally {
     await pool.close();
