@@ -14,6 +14,8 @@ import { measure, type Timing } from './timing.js';
  */
 interface ToyWorkerPoolLike {
   runUntil(step: number): Promise<void>;
+  /** Re-partition by measured per-worker time, as training does after a few chunks. */
+  rebalance?(): Promise<boolean>;
   close(): Promise<void>;
 }
 interface ToyWorkersModule {
@@ -34,6 +36,10 @@ export async function measureWorkers(config: ToyConfig, workers: number): Promis
   try {
     let step = 1;
     await pool.runUntil(step); // start-up (threads, module loading) is not throughput
+    // Balance the shares as training does: a few steps measured, then one re-partition.
+    step += 20;
+    await pool.runUntil(step);
+    if (pool.rebalance && (await pool.rebalance())) await pool.runUntil(++step);
     const startupSeconds = (performance.now() - started) / 1000;
     const timing = await measure(async (steps) => {
       step += steps;

@@ -52,22 +52,22 @@ function shared<A extends Float32Array | Float64Array>(ArrayType: { new (buffer:
 
 export class ToyWorkerPool {
   /** Milliseconds each worker spent training in the last runUntil. */
-  readonly busyMs: number[];
+  busyMs: number[] = [];
+  private workers: Worker[] = [];
+  ranges: [number, number][] = [];
 
   private constructor(
     readonly training: ToyTraining,
-    private readonly workers: Worker[],
-    readonly ranges: [number, number][],
-  ) {
-    this.busyMs = workers.map(() => 0);
-  }
+    private readonly storage: ToyStorage,
+    private readonly workerCount: number,
+    private costs: number[],
+  ) {}
 
   /**
    * Move `training`'s parameters and moments into shared memory and start one worker per share,
    * each resuming from training's current step and stream states.
    */
-  static async create(training: ToyTraining, workers: number, costs?: number[]): Promise<ToyWorkerPool> {
-    const { config } = training;
+  static async create(training: ToyTraining, workers: number, costs = instanceCosts(training.config)): Promise<ToyWorkerPool> {
     const storage: ToyStorage = {
       W: shared(Float32Array, training.params.W),
       b: shared(Float32Array, training.params.b),
@@ -82,13 +82,21 @@ export class ToyWorkerPool {
     training.adam.W.v = storage.adamWv;
     training.adam.b.m = storage.adamBm;
     training.adam.b.v = storage.adamBv;
-    const ranges = partitionInstances(config, workers, costs);
-    const allKeys = training.streamKeys; // the mirror holds every instance
-    const started = ranges.map(([start, end]) => {
+    const pool = new ToyWorkerPool(training, storage, workers, costs);
+    pool.start();
+    return pool;
+  }
+
+  /** Start one worker per share of the current partition, from the mirror's current state. */
+  private start(): void {
+    const { training, storage } = this;
+    this.ranges = partitionInstances(training.config, this.workerCount, this.costs);
+    this.busyMs = this.ranges.map(() => 0);
+    this.workers = this.ranges.map(([start, end]) => {
       const data: ToyWorkerData = {
-        config,
+        config: training.config,
         range: [start, end],
-        streamKeys: allKeys,
+        streamKeys: training.streamKeys, // the mirror holds every instance
         importance: training.importance,
         storage,
         state: {
@@ -103,7 +111,25 @@ export class ToyWorkerPool {
       worker.unref();
       return worker;
     });
-    return new ToyWorkerPool(training, started, ranges);
+  }
+
+  /**
+   * Rescale the estimated costs by each worker's measured time in the last runUntil and, when
+   * that shortens the slowest share by more than 10%, restart the workers on the new partition
+   * (between chunks the whole state is in the mirror and shared memory). Returns whether it did.
+   */
+  async rebalance(): Promise<boolean> {
+    const measured = this.costs.slice();
+    this.ranges.forEach(([a, b], w) => {
+      const estimate = this.costs.slice(a, b).reduce((x, y) => x + y, 0);
+      for (let k = a; k < b; k++) measured[k] = (this.costs[k] / estimate) * this.busyMs[w];
+    });
+    const ranges = partitionInstances(this.training.config, this.workerCount, measured);
+    if (slowestShare(ranges, measured) >= 0.9 * slowestShare(this.ranges, measured)) return false;
+    await this.close();
+    this.costs = measured;
+    this.start();
+    return true;
   }
 
   get size(): number {
@@ -169,8 +195,7 @@ export class ToyWorkerPool {
  */
 export async function trainToyParallel(training: ToyTraining, workers: number, callbacks: TrainCallbacks = {}, chunkMs = 200): Promise<void> {
   if (workers <= 1 || training.shape.nInstances <= 1) return trainToyAsync(training, callbacks);
-  let costs = instanceCosts(training.config);
-  let pool = await ToyWorkerPool.create(training, workers, costs);
+  const pool = await ToyWorkerPool.create(training, workers);
   try {
     const total = training.config.totalSteps;
     let chunk = 10;
@@ -182,21 +207,8 @@ export async function trainToyParallel(training: ToyTraining, workers: number, c
       chunk = Math.max(1, Math.min(100_000, Math.round(chunk * Math.min(4, chunkMs / Math.max(1, elapsed)))));
       callbacks.onStep?.(training);
       if (callbacks.shouldStop?.()) return;
-      // Once, after a few chunks: rescale the estimated costs by each worker's measured time and
-      // move the boundaries if that shortens the slowest share by more than 10%.
-      if (++chunks === 4 && training.step < total) {
-        const measured = costs.slice();
-        pool.ranges.forEach(([a, b], w) => {
-          const estimate = costs.slice(a, b).reduce((x, y) => x + y, 0);
-          for (let k = a; k < b; k++) measured[k] = (costs[k] / estimate) * pool.busyMs[w];
-        });
-        const ranges = partitionInstances(training.config, workers, measured);
-        if (slowestShare(ranges, measured) < 0.9 * slowestShare(pool.ranges, measured)) {
-          await pool.close();
-          costs = measured;
-          pool = await ToyWorkerPool.create(training, workers, costs);
-        }
-      }
+      // Once, after a few chunks, balance the shares by measured time.
+      if (++chunks === 4 && training.step < total) await pool.rebalance();
     }
   } finally {
     await pool.close();
