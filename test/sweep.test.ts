@@ -35,7 +35,9 @@ describe('sweep grid', () => {
     expect(() => expandSweep({}, [parseSet('sparsity=0.5,1.5')])).toThrow(/run sparsity=1.5: --sparsity must be .*\[0, 1\)/);
     expect(() => expandSweep({ nFeatures: 0 }, [])).toThrow(ConfigError);
     expect(() => expandSweep({ bogus: 1 }, [])).toThrow(/unknown config field "bogus"/);
-    expect(() => expandSweep({ sae: { l1: [-1] } }, [])).toThrow(/sae\.--l1 must be numbers in \[0, 1e6\]/);
+    expect(() => expandSweep({ sae: { l1: [-1] } }, [])).toThrow(/^sae\.l1\[0\] \(--l1\) must be numbers in \[0, 1e6\] \(got -1\)$/);
+    expect(() => expandSweep({ sparsity: [0.5, 2] }, [])).toThrow(/^sparsity\[1\] \(--sparsity\) must be .*\(got 2\)$/);
+    expect(() => expandSweep({ sae: { colour: 1 } }, [])).toThrow(/^sae: unknown config field "colour"$/);
   });
 });
 
@@ -58,7 +60,7 @@ describe('superposition sweep', () => {
     const file = path.join(base, 'bad.json');
     fs.writeFileSync(file, JSON.stringify({ nHidden: -3 }));
     const cases: [string[], RegExp][] = [
-      [[file], /--dense-dim must be an integer in \[1, 100000\] \(got -3\)/],
+      [[file], /nHidden \(--dense-dim\) must be an integer in \[1, 100000\] \(got -3\)/],
       [['--set', 'lr=0.1,abc'], /run lr=abc: --lr must be a finite number > 0/],
       [[path.join(base, 'missing.json')], /does not exist/],
       [['--set', 'colour=red'], /--set colour: unknown field/],

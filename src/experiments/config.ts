@@ -95,13 +95,25 @@ export function firstIssueMessage(
   error: z.ZodError,
   input: unknown,
   flags: Record<string, { flag: string; allowed: string }>,
+  /** For config files: name the field by its path (e.g. "sae.l1[0]"), after this prefix. */
+  pathPrefix?: string,
 ): string {
   const issue = error.issues[0];
-  if (issue.code === 'unrecognized_keys') return `unknown config field ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  const where = pathPrefix === undefined ? '' : issue.path.length > 0 ? `${pathPrefix}${formatPath(issue.path)}` : pathPrefix.replace(/\.$/, '');
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((k) => `"${k}"`).join(', ');
+    return where ? `${where}: unknown config field ${keys}` : `unknown config field ${keys}`;
+  }
   const field = issue.path[0];
   const info = typeof field === 'string' ? flags[field] : undefined;
-  if (!info) return `invalid config: ${issue.message}`;
-  return `${info.flag} must be ${info.allowed} (got ${describe(valueAt(input, issue.path))})`;
+  if (!info) return `invalid config${where ? ` at ${where}` : ''}: ${issue.message}`;
+  const subject = pathPrefix === undefined ? info.flag : `${where} (${info.flag})`;
+  return `${subject} must be ${info.allowed} (got ${describe(valueAt(input, issue.path))})`;
+}
+
+/** ["sae", "l1", 0] → "sae.l1[0]". */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`)).join('');
 }
 
 /** Validate, fill defaults and resolve derived fields; throws ConfigError on the first bad value. */

@@ -75,9 +75,9 @@ function validateExperiment(input: unknown): ExperimentInput {
   if (issue.path[0] === 'sae') {
     const inner = (input as { sae?: unknown }).sae;
     const saeParsed = saeConfigSchema.safeParse(inner);
-    if (!saeParsed.success) throw new ConfigError(`sae.${firstIssueMessage(saeParsed.error, inner, SAE_FIELD_FLAGS)}`);
+    if (!saeParsed.success) throw new ConfigError(firstIssueMessage(saeParsed.error, inner, SAE_FIELD_FLAGS, 'sae.'));
   }
-  throw new ConfigError(firstIssueMessage(parsed.error, input, FIELD_FLAGS));
+  throw new ConfigError(firstIssueMessage(parsed.error, input, FIELD_FLAGS, ''));
 }
 
 /** Every run of base × sets, validated before anything runs. */
