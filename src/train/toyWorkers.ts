@@ -142,15 +142,16 @@ export class ToyWorkerPool {
       this.workers.map(
         (worker) =>
           new Promise<ToyWorkerReply>((resolve, reject) => {
+            const onMessage = (reply: ToyWorkerReply) => {
+              worker.off('error', onError);
+              resolve(reply);
+            };
             const onError = (error: Error) => {
-              worker.off('message', resolve);
+              worker.off('message', onMessage);
               reject(error);
             };
             worker.once('error', onError);
-            worker.once('message', (reply: ToyWorkerReply) => {
-              worker.off('error', onError);
-              resolve(reply);
-            });
+            worker.once('message', onMessage);
             worker.postMessage({ type: 'run', until });
           }),
       ),
