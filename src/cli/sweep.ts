@@ -1,4 +1,4 @@
-// `superposition sweep [config.json] [--set field=v1,v2,…]… [flags]` and `sweep --resume DIR`.
+// `superposition sweep [config.json|config.yaml] [--set field=v1,v2,…]… [flags]` and `sweep --resume DIR`.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +10,7 @@ import { isFreshDir } from '../experiments/store.js';
 import {
   SweepInterrupted,
   expandSweep,
+  loadExperimentFile,
   parseSet,
   readSweepDefinition,
   runSweep,
@@ -26,7 +27,7 @@ import { SAE_FLAGS, TOY_FLAGS } from './toyFlags.js';
 function buildProgram(): Command {
   const program = new Command('superposition sweep')
     .description('Run a grid of experiments: a config file (or the defaults) × every --set, with a resumable store.')
-    .argument('[config]', 'experiment config (JSON): toy-model fields, optionally an "sae" object')
+    .argument('[config]', 'experiment config (JSON, or YAML if it ends in .yaml/.yml): toy-model fields, optionally an "sae" object')
     .version(VERSION)
     .exitOverride()
     .configureOutput({ outputError: () => {} })
@@ -39,15 +40,6 @@ function buildProgram(): Command {
   addFlags(program, TOY_FLAGS, {});
   addFlags(program, SAE_FLAGS, {});
   return program;
-}
-
-function readJsonFile(file: string): unknown {
-  if (!fs.existsSync(file)) throw new UsageError(`config file ${file} does not exist`);
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`config file ${file} is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
-  }
 }
 
 function summaryTable(records: readonly RunRecord[]): string {
@@ -94,8 +86,7 @@ export async function sweepMain(argv: readonly string[]): Promise<number> {
       ({ base, sets } = readSweepDefinition(outDir));
     } else {
       const file = program.args[0];
-      base = file ? readJsonFile(file) : {};
-      if (typeof base !== 'object' || base === null || Array.isArray(base)) throw new UsageError(`config file ${file} must hold a JSON object`);
+      base = file ? loadExperimentFile(file) : {};
       const toyOverrides = collectInput(options, TOY_FLAGS, FIELD_FLAGS);
       const saeOverrides = collectInput(options, SAE_FLAGS, SAE_FIELD_FLAGS);
       base = { ...(base as object), ...toyOverrides };
@@ -135,13 +126,14 @@ export async function sweepMain(argv: readonly string[]): Promise<number> {
   try {
     const records = await runSweep(runs, {
       outDir,
+      sets,
       workers,
       progress: createProgress(progressMode(quiet), 'sweep'),
       shouldStop: () => stopRequested,
       log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
     });
     process.stdout.write(`${summaryTable(records)}\n`);
-    process.stdout.write(`sweep: ${outDir} (${records.length} runs; runs.jsonl)\n`);
+    process.stdout.write(`sweep: ${outDir} (${records.length} runs; runs.jsonl, summary.csv, summary.png + summary.svg)\n`);
     return 0;
   } catch (error) {
     if (error instanceof SweepInterrupted) {

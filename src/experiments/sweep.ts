@@ -1,12 +1,13 @@
-// Sweeps: a base experiment config (a JSON file, or the defaults) and `--set field=v1,v2,…`
+// Sweeps: a base experiment config (a JSON or YAML file, or the defaults) and `--set field=v1,v2,…`
 // expand into runs, one per combination of the toy-model fields; SAE fields set this way become
 // lists inside each run's SAE grid. Runs that differ only in sparsity, importance or seed are
 // packed into one model (each keeps its own random streams, so its numbers equal those of the
 // same run alone); packs train one after another, each over the worker pool.
 //
 // The store, results/<sweep>/: sweep.json (the definition), runs.jsonl (one line per finished
-// run, rewritten atomically), runs/<id>/ (a standard results folder per run). --resume skips the
-// runs in runs.jsonl and redoes the others from scratch.
+// run, rewritten atomically), runs/<id>/ (a standard results folder per run), and once every run
+// is done summary.csv + summary.png/.svg (one row per run and SAE, read back from the runs'
+// metrics.json). --resume skips the runs in runs.jsonl and redoes the others from scratch.
 
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -17,7 +18,8 @@ import { ConfigError, firstIssueMessage, resolveToyConfig, toyConfigSchema, FIEL
 import { SAE_FIELD_FLAGS, resolveSaeConfig, saeConfigSchema, type SaeConfig } from './saeConfig.js';
 import { historyCsv, metricsJsonText, resolvedConfigJson, toyMetrics, toyWeightsFile, type ProgressReporter } from './runToy.js';
 import { loadToySource, runSaeExperiment } from './runSae.js';
-import { writeFileAtomic, writeJson } from './store.js';
+import { loadConfigFile, type ConfigIssue } from './configFile.js';
+import { toCsv, writeFileAtomic, writeJson } from './store.js';
 import { createToyTraining, type StreamKey, type ToyTraining } from '../train/trainToy.js';
 import { trainToyParallel } from '../train/toyWorkers.js';
 import { geometricImportance } from '../data/importance.js';
@@ -68,16 +70,32 @@ function stableId(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 10);
 }
 
-function validateExperiment(input: unknown): ExperimentInput {
+/** The first problem of an experiment input, as a one-line message and the path it is at. */
+export function experimentIssue(input: unknown): ConfigIssue | undefined {
   const parsed = experimentSchema.safeParse(input);
-  if (parsed.success) return input as ExperimentInput;
+  if (parsed.success) return undefined;
   const issue = parsed.error.issues[0];
+  const where = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]] : issue.path;
   if (issue.path[0] === 'sae') {
     const inner = (input as { sae?: unknown }).sae;
     const saeParsed = saeConfigSchema.safeParse(inner);
-    if (!saeParsed.success) throw new ConfigError(firstIssueMessage(saeParsed.error, inner, SAE_FIELD_FLAGS, 'sae.'));
+    if (!saeParsed.success) return { message: firstIssueMessage(saeParsed.error, inner, SAE_FIELD_FLAGS, 'sae.'), path: where };
   }
-  throw new ConfigError(firstIssueMessage(parsed.error, input, FIELD_FLAGS, ''));
+  return { message: firstIssueMessage(parsed.error, input, FIELD_FLAGS, ''), path: where };
+}
+
+function validateExperiment(input: unknown): ExperimentInput {
+  const issue = experimentIssue(input);
+  if (issue) throw new ConfigError(issue.message);
+  return input as ExperimentInput;
+}
+
+/**
+ * An experiment file (JSON, or YAML if it ends in .yaml / .yml) checked against experimentSchema;
+ * throws ConfigError naming the file and line.
+ */
+export function loadExperimentFile(file: string): ExperimentInput {
+  return loadConfigFile(file, experimentIssue) as ExperimentInput;
 }
 
 /** Every run of base × sets, validated before anything runs. */
@@ -157,6 +175,8 @@ function packTraining(pack: readonly SweepRun[]): { training: ToyTraining; offse
 
 export interface SweepOptions {
   outDir: string;
+  /** The sweep's --set fields: the columns of summary.csv and the axes of summary.png. */
+  sets: readonly SweepSet[];
   workers: number;
   progress?: ProgressReporter;
   shouldStop?: () => boolean;
@@ -249,7 +269,90 @@ export async function runSweep(runs: readonly SweepRun[], options: SweepOptions)
     for (let r = 0; r < pack.length; r++) appendRecord(options.outDir, await finishRun(pack[r], training, offsets[r], metricsAll, options));
   }
   const byId = new Map(readRunsJsonl(options.outDir).map((r) => [r.id, r]));
-  return runs.map((run) => byId.get(run.id)!).filter(Boolean);
+  const records = runs.map((run) => byId.get(run.id)!).filter(Boolean);
+  await writeSweepSummary(options.outDir, options.sets, records);
+  return records;
+}
+
+// ── The summary: summary.csv and summary.png/.svg, from the runs' own metrics.json ─────────────
+
+/** Per toy instance, from <run>/metrics.json. */
+const TOY_METRIC_COLUMNS = ['finalLoss', 'represented', 'dimensionsPerFeature'];
+/** Per SAE, from <run>/sae/metrics.json: its place in the SAE grid (saeSeedIndex: 0 … saeSeeds − 1)… */
+const SAE_GRID_COLUMNS = ['arch', 'dictSize', 'l1', 'k', 'saeSeedIndex'];
+/** …and its recovery metrics. */
+const SAE_METRIC_COLUMNS = ['mmcs', 'recovered090', 'recovered099', 'mcc', 'l0', 'trueL0', 'deadLatents', 'denseLatents', 'fve', 'shrinkage'];
+
+export type SummaryValue = number | string | null;
+
+export interface SweepSummary {
+  /** run, the --set fields in order, sparsity, the toy metrics, then (with SAEs) the SAE columns. */
+  columns: string[];
+  /** One row per run and toy instance; with SAEs, one per SAE of that instance. */
+  rows: Record<string, SummaryValue>[];
+  /** The --set fields, in order (no repeats). */
+  setFields: string[];
+  /** Those of them that are SAE fields (their values vary per SAE, not per run). */
+  saeSetFields: string[];
+  hasSae: boolean;
+}
+
+function readJsonFile<T>(file: string): T {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+}
+
+function summaryValue(value: unknown): SummaryValue {
+  return typeof value === 'number' || typeof value === 'string' ? value : null;
+}
+
+/** The summary table of finished runs, read back from each run's metrics.json (and sae/metrics.json). */
+export function sweepSummary(outDir: string, sets: readonly SweepSet[], records: readonly RunRecord[]): SweepSummary {
+  const setFields = [...new Set(sets.map((s) => s.field))];
+  const hasSae = records.some((r) => r.sae);
+  const columns = ['run', ...setFields];
+  for (const column of ['sparsity', ...TOY_METRIC_COLUMNS, ...(hasSae ? [...SAE_GRID_COLUMNS, ...SAE_METRIC_COLUMNS] : [])])
+    if (!columns.includes(column)) columns.push(column);
+  const rows: Record<string, SummaryValue>[] = [];
+  for (const record of records) {
+    const runDir = path.join(outDir, record.dir);
+    const { instances } = readJsonFile<{ instances: Record<string, unknown>[] }>(path.join(runDir, 'metrics.json'));
+    const saes = record.sae ? readJsonFile<{ saes: Record<string, unknown>[] }>(path.join(runDir, 'sae', 'metrics.json')).saes : undefined;
+    instances.forEach((instance, toyInstance) => {
+      const toyRow: Record<string, SummaryValue> = { run: record.id };
+      for (const field of setFields)
+        toyRow[field] = summaryValue(field === 'sparsity' ? instance.sparsity : (record.setting[field] ?? (record.sae as Record<string, unknown> | undefined)?.[field]));
+      toyRow.sparsity = summaryValue(instance.sparsity);
+      for (const column of TOY_METRIC_COLUMNS) toyRow[column] = summaryValue(instance[column]);
+      if (!saes) {
+        rows.push(toyRow);
+        return;
+      }
+      for (const sae of saes.filter((entry) => entry.toyInstance === toyInstance)) {
+        const row: Record<string, SummaryValue> = { ...toyRow };
+        for (const column of SAE_GRID_COLUMNS) row[column] = summaryValue(sae[column === 'saeSeedIndex' ? 'seed' : column]);
+        for (const column of SAE_METRIC_COLUMNS) row[column] = summaryValue(sae[column]);
+        for (const field of setFields) if (SAE_LIST_FIELDS.includes(field)) row[field] = summaryValue(sae[field]);
+        rows.push(row);
+      }
+    });
+  }
+  return { columns, rows, setFields, saeSetFields: setFields.filter((f) => SAE_FIELDS.includes(f)), hasSae };
+}
+
+/** summary.csv: empty cells where a value does not apply (l1 of a topk SAE, k of a relu SAE). */
+export function summaryCsv(summary: SweepSummary): string {
+  const rows = summary.rows.map((row) => Object.fromEntries(summary.columns.map((c) => [c, row[c] ?? ''])));
+  return toCsv(rows, summary.columns);
+}
+
+/** Write summary.csv, summary.svg and summary.png into the sweep folder (each atomically). */
+export async function writeSweepSummary(outDir: string, sets: readonly SweepSet[], records: readonly RunRecord[]): Promise<void> {
+  const summary = sweepSummary(outDir, sets, records);
+  writeFileAtomic(path.join(outDir, 'summary.csv'), summaryCsv(summary));
+  const [{ sweepSummarySpec }, { renderSpec }] = await Promise.all([import('../report/sweepPlots.js'), import('../report/render.js')]);
+  const { svg, png } = await renderSpec(sweepSummarySpec(summary));
+  writeFileAtomic(path.join(outDir, 'summary.svg'), svg);
+  writeFileAtomic(path.join(outDir, 'summary.png'), png);
 }
 
 /** sweep.json: what the sweep is, so that --resume can rebuild the same runs. */
