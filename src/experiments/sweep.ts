@@ -150,7 +150,7 @@ export function packRuns(runs: readonly SweepRun[]): SweepRun[][] {
 }
 
 /** One model holding every run of a pack: instances concatenated, each run's streams and importance kept. */
-function packTraining(pack: readonly SweepRun[]): { training: ToyTraining; offsets: number[] } {
+function packTraining(pack: readonly SweepRun[], workers: number): { training: ToyTraining; offsets: number[] } {
   const first = pack[0].config;
   const offsets: number[] = [];
   const sparsity: number[] = [];
@@ -169,7 +169,10 @@ function packTraining(pack: readonly SweepRun[]): { training: ToyTraining; offse
   }
   const anyPerFeature = pack.some((run) => run.config.featureProbability);
   const config: ToyConfig = { ...first, sparsity, featureProbability: anyPerFeature ? featureProbability : undefined };
-  const training = createToyTraining(config, { streamKeys, importance: Float64Array.from(importance), withDataset: false });
+  // Epoch mode's fixed dataset lives in the workers when there are any (as in runToy); trained on
+  // this thread (one worker, or one instance) the model needs it here.
+  const withDataset = workers <= 1 || sparsity.length <= 1;
+  const training = createToyTraining(config, { streamKeys, importance: Float64Array.from(importance), withDataset });
   return { training, offsets };
 }
 
@@ -255,7 +258,7 @@ export async function runSweep(runs: readonly SweepRun[], options: SweepOptions)
   const remaining = runs.filter((run) => !finished.has(run.id));
   options.log?.(`${runs.length} runs, ${finished.size} finished before, ${remaining.length} to do`);
   for (const pack of packRuns(remaining)) {
-    const { training, offsets } = packTraining(pack);
+    const { training, offsets } = packTraining(pack, options.workers);
     options.log?.(`training ${pack.length} run(s) as ${training.shape.nInstances} instance(s): ${pack.map((r) => r.id).join(', ')}`);
     options.progress?.start(training.config.totalSteps);
     let stopped = false;
