@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/experiments/config.js';
-import { expandSweep, packRuns, parseSet } from '../src/experiments/sweep.js';
+import { expandSweep, loadExperimentFile, packRuns, parseSet } from '../src/experiments/sweep.js';
 import { decodeSafetensors } from '../src/experiments/safetensors.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
 
@@ -132,12 +132,13 @@ describe('superposition sweep', () => {
 });
 
 describe('shipped config files', () => {
-  it('every file in config/ is a valid experiment', () => {
+  it('every file in config/ (JSON or YAML) is a valid experiment', () => {
     const dir = path.join(ROOT, 'config');
-    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
-    expect(files.length).toBeGreaterThanOrEqual(5);
+    const files = fs.readdirSync(dir).filter((f) => /\.(json|ya?ml)$/.test(f));
+    expect(files.filter((f) => f.endsWith('.json')).length).toBeGreaterThanOrEqual(5);
+    expect(files.filter((f) => !f.endsWith('.json')).length).toBeGreaterThanOrEqual(1);
     for (const file of files) {
-      const runs = expandSweep(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), []);
+      const runs = expandSweep(loadExperimentFile(path.join(dir, file)), []);
       expect(runs.length, file).toBe(1);
     }
   });
