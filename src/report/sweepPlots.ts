@@ -89,7 +89,7 @@ function panel(title: string, data: PanelData[], x: string, yTitle: string, opti
   const xs = data.map((d) => d.x);
   const logX = xs.length > 0 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) >= 50;
   const xEncoding = { field: 'x', type: 'quantitative', title: x, scale: logX ? { type: 'log' } : { zero: false } };
-  const yScale = options.logY ? { type: 'log' } : options.yDomain ? { domain: options.yDomain } : { zero: false };
+  const yScale = options.logY ? { type: 'log', nice: false, padding: 8 } : options.yDomain ? { domain: options.yDomain } : { zero: false };
   const series = new Set(data.map((d) => d.series)).size;
   const legend = { orient: 'bottom', columns: series > 16 ? 2 : 1, labelLimit: 300, titleLimit: 560 };
   const color = options.colour ? { color: { field: 'series', type: 'nominal', title: options.legend, legend, scale: { scheme: series > 10 ? 'category20' : 'tableau10' } } } : {};
