@@ -4,6 +4,12 @@
 // The Bernoulli mask is drawn column by column with geometric skips: the gap between two
 // active samples of feature i is Geometric(p_i), so the cost is one draw per active entry rather
 // than one per entry. The distribution is exactly that of independent Bernoulli(p_i) draws.
+//
+// Speed, with the same numbers: a skip is floor(log U / log(1 − p)) for U = (k + 1)/2³² from a
+// 32-bit draw k. A table per p (skipTable) over the top CELL_BITS bits of k holds the skip for
+// every cell of draws on which it is provably constant, so most skips cost one lookup instead of
+// a Math.log; the few draws in the other cells use the formula itself. Results are bit-identical
+// to computing every skip by the formula (test/samplingExact.test.ts).
 
 import type { Rng } from '../core/rng.js';
 
@@ -21,6 +27,56 @@ export function probabilityFromSparsity(sparsity: readonly number[], nFeatures: 
   return p;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Skip tables. Draw k ∈ [0, 2³²) gives U = (k + 1)·2⁻³² (exact in float64) and the skip
+// f(k) = floor(r(k)), r(k) = log(U) / log(1 − p) ≥ 0, computed in float64 with Math.log (error
+// < 1 ulp) and one correctly rounded division: r(k) = t(k)(1 + e), |e| < 2⁻⁵¹, where the exact
+// ratio t is strictly decreasing in k. Cell c holds the draws k with k >>> SHIFT = c. If the
+// computed ratios at its two ends lie in [j, j + 1) with a relative margin MARGIN ≫ 2⁻⁵⁰ on each
+// side, every draw inside has t between the ends' exact ratios and hence r(k) in [j, j + 1):
+// f(k) = j on the whole cell, whatever the rounding of Math.log inside it. Such cells store j;
+// the others store FALLBACK and their draws take the formula (exact by definition).
+
+const TWO_POW_MINUS_32 = 1 / 4294967296;
+const CELL_BITS = 12;
+const SHIFT = 32 - CELL_BITS;
+const CELLS = 1 << CELL_BITS;
+const FALLBACK = -1;
+const MARGIN = 2 ** -40;
+/** Below this p most cells span a skip boundary: no table, every skip by the formula. */
+const MIN_TABLE_P = 1 / 256;
+/** Tables kept (one per distinct p, 16 KiB each); the cache is emptied when it would grow past this. */
+const MAX_TABLES = 256;
+
+const skipTables = new Map<number, Int32Array>();
+
+function ratio(k: number, logFailure: number): number {
+  return Math.log((k + 1) * TWO_POW_MINUS_32) / logFailure;
+}
+
+/** The skip per cell of draws for probability p (FALLBACK where it is not constant), cached per p; null: no table (p < MIN_TABLE_P or p ≥ 1). */
+export function skipTable(p: number): Int32Array | null {
+  if (!(p >= MIN_TABLE_P && p < 1)) return null;
+  let table = skipTables.get(p);
+  if (table !== undefined) return table;
+  const logFailure = Math.log1p(-p);
+  table = new Int32Array(CELLS);
+  let high = ratio(0, logFailure); // ratio at the cell's first draw (the largest)
+  for (let c = 0; c < CELLS; c++) {
+    const last = (c + 1) * 2 ** SHIFT - 1;
+    const low = ratio(last, logFailure); // at its last draw (the smallest)
+    const j = Math.floor(low);
+    const constant = Math.floor(high) === j && low * (1 - MARGIN) >= j && high * (1 + MARGIN) < j + 1 && j < 2 ** 30;
+    table[c] = constant ? j : FALLBACK;
+    high = c + 1 < CELLS ? ratio(last + 1, logFailure) : 0;
+  }
+  if (skipTables.size >= MAX_TABLES) skipTables.clear();
+  skipTables.set(p, table);
+  return table;
+}
+
+// ---------------------------------------------------------------------------------------------
+
 /**
  * Fill one instance's block of `x` (rows `batchSize`, stride nFeatures) with fresh features.
  * `x` is [inst, batch, feat]; only the slice of instance `instance` is written.
@@ -32,25 +88,79 @@ export function sampleInstance(
   x: Float32Array | Float64Array,
   batchSize: number,
 ): void {
+  sampleColumns(dist, instance, rng, x, batchSize, null, 0, null);
+}
+
+/**
+ * sampleInstance, and h = W x [batch, m] of the batch (W [m, feat], an instance's weights) built
+ * from the active entries as they are drawn: each h entry is 0 + Σ_i W_ji x_i over the active i in
+ * increasing order, the same sum (bit for bit) as a row-by-row scan of x skipping zeros.
+ */
+export function sampleInstanceProjected(
+  dist: FeatureDistribution,
+  instance: number,
+  rng: Rng,
+  x: Float32Array | Float64Array,
+  batchSize: number,
+  W: ArrayLike<number>,
+  m: number,
+  h: Float64Array,
+): void {
+  h.fill(0, 0, batchSize * m);
+  sampleColumns(dist, instance, rng, x, batchSize, W, m, h);
+}
+
+/** Float64 copy of the current feature's column of W, [m]. */
+let column64 = new Float64Array(16);
+
+/** The sampler; with W and h, also h[row, :] += W[:, i] x_i for each active entry (h zeroed by the caller). */
+function sampleColumns(
+  dist: FeatureDistribution,
+  instance: number,
+  rng: Rng,
+  x: Float32Array | Float64Array,
+  batchSize: number,
+  W: ArrayLike<number> | null,
+  m: number,
+  h: Float64Array | null,
+): void {
   const n = dist.nFeatures;
   const base = instance * batchSize * n;
   x.fill(0, base, base + batchSize * n);
+  if (column64.length < m) column64 = new Float64Array(m);
+  const w = column64;
   for (let i = 0; i < n; i++) {
     const p = dist.featureProbability[instance * n + i];
     if (p <= 0) continue;
+    const column = base + i;
+    if (W !== null) for (let j = 0; j < m; j++) w[j] = W[j * n + i];
     if (p >= 1) {
-      for (let row = 0; row < batchSize; row++) x[base + row * n + i] = rng.uniformPositive();
+      for (let row = 0; row < batchSize; row++) {
+        x[column + row * n] = rng.uniformPositive();
+        if (h !== null) accumulate(h, row * m, w, m, x[column + row * n]);
+      }
       continue;
     }
     const logFailure = Math.log1p(-p);
+    const table = skipTable(p);
     let row = -1;
     for (;;) {
       // Number of inactive rows before the next active one: floor(log U / log(1 − p)).
-      row += 1 + Math.floor(Math.log(rng.uniformPositive()) / logFailure);
+      const k = rng.nextUint32();
+      let skip = table === null ? FALLBACK : table[k >>> SHIFT];
+      if (skip < 0) skip = Math.floor(Math.log((k + 1) * TWO_POW_MINUS_32) / logFailure);
+      row += 1 + skip;
       if (row >= batchSize) break;
-      x[base + row * n + i] = rng.uniformPositive();
+      x[column + row * n] = rng.uniformPositive();
+      // The stored value (rounded to float32 when x is a Float32Array) is the one h is made of.
+      if (h !== null) accumulate(h, row * m, w, m, x[column + row * n]);
     }
   }
+}
+
+/** h[offset + j] += w[j] · v, j < m. */
+function accumulate(h: Float64Array, offset: number, w: Float64Array, m: number, v: number): void {
+  for (let j = 0; j < m; j++) h[offset + j] += w[j] * v;
 }
 
 /** Fresh features for every instance, each from its own stream. `x` is [inst, batch, feat]. */
