@@ -8,7 +8,7 @@ import { Rng } from '../core/rng.js';
 import { adamStep, createAdamState, type AdamOptions, type AdamState } from '../core/adam.js';
 import { geometricMedian } from '../core/geometricMedian.js';
 import { learningRate, type LrSchedule } from '../core/schedule.js';
-import { sampleInstance, type FeatureDistribution } from '../data/features.js';
+import { sampleInstanceProjected, type FeatureDistribution } from '../data/features.js';
 import { normaliseDecoderColumns, removeParallelGradient } from '../models/sae/common.js';
 import { saeArchitecture } from '../models/sae/index.js';
 import type { SaeArchitecture, SaeGrads, SaeHyper, SaeParams, SaeShape, SaeState, SaeWorkspace } from '../models/sae/types.js';
@@ -99,20 +99,12 @@ export function toyDistribution(toy: ToySource, toyInstance: number): FeatureDis
   return { nInstances: 1, nFeatures: n, featureProbability: toy.featureProbability.subarray(toyInstance * n, (toyInstance + 1) * n) };
 }
 
-/** Fresh x [batch, feat] from the instance's distribution and h = W x [batch, hidden]. */
+/**
+ * Fresh x [batch, feat] from the instance's distribution and h = W x [batch, hidden], h built from
+ * the active entries as they are drawn (bit-identical to a scan of x; features.ts).
+ */
 export function sampleHidden(instance: SaeInstance, rng: Rng, x: Float32Array, h: Float64Array, batchSize: number, toy: ToySource): void {
-  const n = toy.nFeatures;
-  const m = toy.nHidden;
-  sampleInstance(instance.dist, 0, rng, x, batchSize);
-  const W = instance.toyW;
-  for (let s = 0; s < batchSize; s++) {
-    for (let j = 0; j < m; j++) h[s * m + j] = 0;
-    for (let i = 0; i < n; i++) {
-      const xi = x[s * n + i];
-      if (xi === 0) continue;
-      for (let j = 0; j < m; j++) h[s * m + j] += W[j * n + i] * xi;
-    }
-  }
+  sampleInstanceProjected(instance.dist, 0, rng, x, batchSize, instance.toyW, toy.nHidden, h);
 }
 
 function sliceViews<A extends Float32Array | Float64Array>(buffers: Record<string, A>, sizes: Record<string, number>, k: number): Record<string, A> {
