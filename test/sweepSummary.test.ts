@@ -119,7 +119,7 @@ describe('sweep summary with SAEs', () => {
 });
 
 describe('summary plot spec', () => {
-  const row = (fields: Record<string, number | string | null>) => ({ run: 'r', sparsity: 0.9, finalLoss: 0.01, ...fields });
+  const row = (fields: Record<string, number | string | null>): Record<string, number | string | null> => ({ run: 'r', sparsity: 0.9, finalLoss: 0.01, ...fields });
 
   it('puts the first swept numeric field on x (a toy field for the loss), never a seed', () => {
     const rows = [row({ run: 'a', seed: 0, model: 'relu', nHidden: 2, l1: 0.01 }), row({ run: 'b', seed: 1, model: 'linear', nHidden: 3, l1: 0.1 })];
@@ -129,7 +129,7 @@ describe('summary plot spec', () => {
   });
 
   it('draws one line per combination of the other fields, and the seeds\' mean when seeds repeat', () => {
-    const rows = [];
+    const rows: Record<string, number | string | null>[] = [];
     for (const nHidden of [2, 3]) for (const model of ['relu', 'linear']) for (const seed of [0, 1]) rows.push(row({ run: `${nHidden}${model}${seed}`, nHidden, model, seed, finalLoss: nHidden + seed }));
     const spec = json(sweepSummarySpec({ rows, setFields: ['nHidden', 'model', 'seed'], saeSetFields: [], hasSae: false }));
     expect(spec.hconcat).toHaveLength(1);
