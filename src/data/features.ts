@@ -110,8 +110,9 @@ export function sampleInstanceProjected(
   sampleColumns(dist, instance, rng, x, batchSize, W, m, h);
 }
 
-/** Float64 copy of the current feature's column of W, [m]. */
-let column64 = new Float64Array(16);
+/** Rows of the current column's active entries, and their values as stored in x. */
+let activeRows = new Int32Array(1024);
+let activeValues = new Float64Array(1024);
 
 /** The sampler; with W and h, also h[row, :] += W[:, i] x_i for each active entry (h zeroed by the caller). */
 function sampleColumns(
@@ -127,40 +128,90 @@ function sampleColumns(
   const n = dist.nFeatures;
   const base = instance * batchSize * n;
   x.fill(0, base, base + batchSize * n);
-  if (column64.length < m) column64 = new Float64Array(m);
-  const w = column64;
+  if (h !== null && activeRows.length < batchSize) {
+    activeRows = new Int32Array(batchSize);
+    activeValues = new Float64Array(batchSize);
+  }
+  const rows = activeRows;
+  const values = activeValues;
   for (let i = 0; i < n; i++) {
     const p = dist.featureProbability[instance * n + i];
     if (p <= 0) continue;
     const column = base + i;
-    if (W !== null) for (let j = 0; j < m; j++) w[j] = W[j * n + i];
+    let count = 0;
     if (p >= 1) {
-      for (let row = 0; row < batchSize; row++) {
-        x[column + row * n] = rng.uniformPositive();
-        if (h !== null) accumulate(h, row * m, w, m, x[column + row * n]);
+      for (let row = 0; row < batchSize; row++) x[column + row * n] = rng.uniformPositive();
+      if (h !== null) for (let row = 0; row < batchSize; row++) (rows[row] = row), (values[row] = x[column + row * n]);
+      count = batchSize;
+    } else {
+      const logFailure = Math.log1p(-p);
+      const table = skipTable(p);
+      let row = -1;
+      for (;;) {
+        // Number of inactive rows before the next active one: floor(log U / log(1 − p)).
+        const k = rng.nextUint32();
+        let skip = table === null ? FALLBACK : table[k >>> SHIFT];
+        if (skip < 0) skip = Math.floor(Math.log((k + 1) * TWO_POW_MINUS_32) / logFailure);
+        row += 1 + skip;
+        if (row >= batchSize) break;
+        const e = column + row * n;
+        x[e] = rng.uniformPositive();
+        if (h !== null) {
+          // The stored value (rounded to float32 when x is a Float32Array) is the one h is made of.
+          rows[count] = row;
+          values[count++] = x[e];
+        }
       }
-      continue;
     }
-    const logFailure = Math.log1p(-p);
-    const table = skipTable(p);
-    let row = -1;
-    for (;;) {
-      // Number of inactive rows before the next active one: floor(log U / log(1 − p)).
-      const k = rng.nextUint32();
-      let skip = table === null ? FALLBACK : table[k >>> SHIFT];
-      if (skip < 0) skip = Math.floor(Math.log((k + 1) * TWO_POW_MINUS_32) / logFailure);
-      row += 1 + skip;
-      if (row >= batchSize) break;
-      x[column + row * n] = rng.uniformPositive();
-      // The stored value (rounded to float32 when x is a Float32Array) is the one h is made of.
-      if (h !== null) accumulate(h, row * m, w, m, x[column + row * n]);
-    }
+    if (W !== null && h !== null) project(W, n, i, m, rows, values, count, h);
   }
 }
 
-/** h[offset + j] += w[j] · v, j < m. */
-function accumulate(h: Float64Array, offset: number, w: Float64Array, m: number, v: number): void {
-  for (let j = 0; j < m; j++) h[offset + j] += w[j] * v;
+/**
+ * h[row, :] += W[:, i] v for the listed (row, v); W [m, n]. For m ≤ 8 the column of W lives in
+ * locals (one pass over the list); wider, one pass per hidden unit. Either way each h entry gets
+ * exactly one addition per listed entry, in list order.
+ */
+function project(W: ArrayLike<number>, n: number, i: number, m: number, rows: Int32Array, values: Float64Array, count: number, h: Float64Array): void {
+  if (m > 8) {
+    for (let j = 0; j < m; j++) {
+      const wj = W[j * n + i];
+      for (let t = 0; t < count; t++) h[rows[t] * m + j] += wj * values[t];
+    }
+    return;
+  }
+  const w0 = W[i];
+  const w1 = m > 1 ? W[n + i] : 0;
+  const w2 = m > 2 ? W[2 * n + i] : 0;
+  const w3 = m > 3 ? W[3 * n + i] : 0;
+  const w4 = m > 4 ? W[4 * n + i] : 0;
+  const w5 = m > 5 ? W[5 * n + i] : 0;
+  const w6 = m > 6 ? W[6 * n + i] : 0;
+  const w7 = m > 7 ? W[7 * n + i] : 0;
+  for (let t = 0; t < count; t++) {
+    const o = rows[t] * m;
+    const v = values[t];
+    h[o] += w0 * v;
+    if (m > 1) {
+      h[o + 1] += w1 * v;
+      if (m > 2) {
+        h[o + 2] += w2 * v;
+        if (m > 3) {
+          h[o + 3] += w3 * v;
+          if (m > 4) {
+            h[o + 4] += w4 * v;
+            if (m > 5) {
+              h[o + 5] += w5 * v;
+              if (m > 6) {
+                h[o + 6] += w6 * v;
+                if (m > 7) h[o + 7] += w7 * v;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
 }
 
 /** Fresh features for every instance, each from its own stream. `x` is [inst, batch, feat]. */

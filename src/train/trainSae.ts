@@ -9,7 +9,7 @@ import { adamStep, createAdamState, type AdamOptions, type AdamState } from '../
 import { geometricMedian } from '../core/geometricMedian.js';
 import { learningRate, type LrSchedule } from '../core/schedule.js';
 import { sampleInstanceProjected, type FeatureDistribution } from '../data/features.js';
-import { normaliseDecoderColumns, removeParallelGradient } from '../models/sae/common.js';
+import { countPositive, normaliseDecoderColumns, removeParallelGradient } from '../models/sae/common.js';
 import { saeArchitecture } from '../models/sae/index.js';
 import type { SaeArchitecture, SaeGrads, SaeHyper, SaeParams, SaeShape, SaeState, SaeWorkspace } from '../models/sae/types.js';
 import type { SaeConfig, SaeSpec } from '../experiments/saeConfig.js';
@@ -223,15 +223,12 @@ function instanceStep(training: SaeTraining, group: SaeGroup, instance: SaeInsta
   const loss = arch.lossAndGradients(shape, instance.params, h, B, instance.hyper, instance.state, ws, instance.grads);
   if (!Number.isFinite(loss.total)) throw new SaeDivergenceError(instance.spec.index, step);
   removeParallelGradient(shape, instance.params.W_dec, instance.grads.W_dec);
-  // Firing counts per latent, scanning z row by row (contiguous).
+  // Firing counts per latent: from the architecture's active lists, or a scan of z.
   const fired = group.firedCount;
   fired.fill(0);
-  const z = ws.z;
+  if (arch.countFiring) arch.countFiring(shape, ws, B, fired);
+  else countPositive(shape, ws.z, B, fired);
   let active = 0;
-  for (let s = 0; s < B; s++) {
-    const row = s * d;
-    for (let l = 0; l < d; l++) if (z[row + l] > 0) fired[l]++;
-  }
   const since = instance.state.stepsSinceFired;
   for (let l = 0; l < d; l++) {
     active += fired[l];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
+import { countPositive } from '../../src/models/sae/common.js';
 import { reluSae } from '../../src/models/sae/relu.js';
 import type { SaeShape } from '../../src/models/sae/types.js';
 import { DEFAULT_HYPER, freshState, gradientErrors, randomBatch, randomParams } from './gradcheck.js';
@@ -25,6 +26,27 @@ describe('relu SAE (Bricken et al. 2023)', () => {
       });
     }
   }
+
+  it('countFiring (from the active lists) equals a scan of z > 0, after training and inference passes', () => {
+    const shape = { nInput: 5, dictSize: 40 };
+    for (const batchSize of [1, 13, 256]) {
+      const rng = new Rng(5, batchSize);
+      const params = randomParams(reluSae, shape, rng);
+      const ws = reluSae.createWorkspace(shape, 256);
+      const grads = { W_enc: new Float64Array(200), b_enc: new Float64Array(40), W_dec: new Float64Array(200), b_dec: new Float64Array(5) };
+      for (const pass of ['train', 'encode'] as const) {
+        const h = randomBatch(shape, batchSize, rng);
+        if (pass === 'train') reluSae.lossAndGradients(shape, params, h, batchSize, DEFAULT_HYPER, freshState(shape), ws, grads);
+        else reluSae.encode(shape, params, h, batchSize, DEFAULT_HYPER, freshState(shape), ws);
+        const listed = new Float64Array(40).fill(1);
+        const scanned = new Float64Array(40).fill(1);
+        reluSae.countFiring!(shape, ws, batchSize, listed);
+        countPositive(shape, ws.z, batchSize, scanned);
+        expect(Array.from(listed)).toEqual(Array.from(scanned));
+        expect(scanned.some((c) => c > 1)).toBe(true);
+      }
+    }
+  });
 
   it('loss terms match a hand computation', () => {
     // m = 1, d = 2: W_enc = [[1], [-1]], b_enc = [0, 0.5], W_dec = [[1, -1]], b_dec = [0.25].

@@ -301,6 +301,25 @@ export function createActiveLatents(shape: SaeShape, maxBatch: number): ActiveLa
   return { count: new Int32Array(Math.max(1, maxBatch)), index: new Int32Array(Math.max(1, maxBatch * shape.dictSize)) };
 }
 
+/** fired[l] += the number of samples whose list holds latent l. */
+export function countListed(shape: SaeShape, active: ActiveLatents, batchSize: number, fired: Float64Array): void {
+  const d = shape.dictSize;
+  const { count, index } = active;
+  for (let s = 0; s < batchSize; s++) {
+    const row = s * d;
+    for (let k = row, end = row + count[s]; k < end; k++) fired[index[k]]++;
+  }
+}
+
+/** fired[l] += the number of samples with z > 0 on latent l (a scan of z [batch, latent]). */
+export function countPositive(shape: SaeShape, z: Floats, batchSize: number, fired: Float64Array): void {
+  const d = shape.dictSize;
+  for (let s = 0; s < batchSize; s++) {
+    const row = s * d;
+    for (let l = 0; l < d; l++) if (z[row + l] > 0) fired[l]++;
+  }
+}
+
 /** The list of nonzero z per sample; returns the total number of entries. */
 export function collectActiveLatents(shape: SaeShape, z: Floats, batchSize: number, active: ActiveLatents): number {
   const d = shape.dictSize;

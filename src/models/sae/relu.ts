@@ -9,11 +9,13 @@
 // reluPreActivations). ĥ, ∂L/∂ĥ, ∂L/∂z = W_decᵀ ∂L/∂ĥ and all parameter gradients then cost
 // O(L0·m) per sample (sparseReconstructionBackward). Training fills ws.pre, ws.z, ws.hHat and
 // ws.gradHHat; ws.gradZ and ws.gradPre are not used (∂L/∂pre = ∂L/∂z + λ/B on the active
-// latents, 0 elsewhere). ws.extra.activeCount / activeIndex hold the active lists of the last batch.
+// latents, 0 elsewhere). ws.extra.activeCount / activeIndex hold the active lists of the last batch,
+// which also give the training loop its firing counts (countFiring) without a scan of z.
 
 import {
   type ActiveLatents,
   createActiveLatents,
+  countListed,
   createSharedWorkspace,
   decodeActive,
   reluPreActivations,
@@ -85,6 +87,11 @@ export const reluSae: SaeArchitecture = {
     );
     const sparsity = (hyper.l1 * zSum) / batchSize;
     return { reconstruction, sparsity, auxiliary: 0, total: reconstruction + sparsity };
+  },
+
+  countFiring(shape, ws, batchSize, fired) {
+    // The active list holds exactly the latents with pre > 0, i.e. with z = pre > 0.
+    countListed(shape, activeLatents(shape, ws, batchSize), batchSize, fired);
   },
 
   encode(shape, params, h, batchSize, _hyper, _state, ws) {

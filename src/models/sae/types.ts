@@ -87,6 +87,11 @@ export interface SaeArchitecture {
     ws: SaeWorkspace,
     grads: SaeGrads,
   ): SaeLoss;
+  /**
+   * Optional: add to fired[l] the number of samples of the last lossAndGradients batch with z > 0 on
+   * latent l, from the architecture's own lists (the training loop scans ws.z when it is absent).
+   */
+  countFiring?(shape: SaeShape, ws: SaeWorkspace, batchSize: number, fired: Float64Array): void;
   /** Inference: z [batch, latent] and ĥ [batch, input] into ws.z and ws.hHat. */
   encode(shape: SaeShape, params: SaeParams, h: ArrayLike<number>, batchSize: number, hyper: SaeHyper, state: SaeState, ws: SaeWorkspace): void;
 }
