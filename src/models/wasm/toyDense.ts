@@ -1,0 +1,307 @@
+// Route 'h32' of the toy kernel (toyGram.ts): route 'h' — h = W x, a = b + Wᵀh, g, ∂W += h gᵀ + (W g) xᵀ
+// — in float32 WebAssembly SIMD (f32x4), a block of R samples at a time. The kernels are AssemblyScript
+// (wasm/toyDense.ts), compiled by scripts/build-wasm.mjs into the base64 of toyDense.generated.ts, so
+// this same file loads them in Node, in worker threads and in a browser worker, with no file access.
+//
+// The module is instantiated once per thread (module-level state), synchronously, on first use; its
+// memory holds the current instance's buffers (layout below), grown once per bigger shape. Where
+// WebAssembly is missing (or refuses a synchronous compile, as a browser's main thread may for
+// modules over 4 KiB), denseKernelAvailable() is false and the cost model never picks route 'h32'.
+//
+// Precision: products and sums within a block are float32; the sums over the batch (∂W, ∂b, the loss)
+// are float64 across blocks. Route 'h32' is chosen only for float32 parameters (training).
+
+import type { FloatArray } from '../toyModel.js';
+import { TOY_DENSE_WASM_BASE64 } from './toyDense.generated.js';
+
+/** The exports of wasm/toyDense.ts (pointers are byte offsets into `memory`). */
+interface DenseExports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  heapBase(): number;
+  hidden(X: number, Wt: number, H: number, R: number, n: number, nP: number, mP: number): void;
+  hiddenSparse(rowPtr: number, xIdx: number, xVal: number, Wt: number, H: number, r0: number, R: number, valid: number, mP: number): void;
+  scatterRows(rowPtr: number, xIdx: number, xVal: number, X: number, r0: number, R: number, valid: number, nP: number): void;
+  outputs(H: number, W: number, b: number, imp: number, c: number, X: number, G: number, R: number, valid: number, m: number, nP: number, mP: number, relu: number): number;
+  accumulateW(H: number, GH: number, G: number, X: number, gW64: number, R: number, m: number, nP: number, mP: number, withX: number): void;
+  accumulateWtSparse(rowPtr: number, xIdx: number, xVal: number, GH: number, gWt64: number, r0: number, valid: number, mP: number): void;
+  columnSums(G: number, gb64: number, R: number, nP: number): void;
+}
+
+/** The part of the WebAssembly API used here (typed locally: the core is type-checked with no DOM or Node types). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+
+const PAGE = 65536;
+/** Bytes after every buffer: the last tile of a row may load one vector past it (never stored). */
+const SLACK = 32;
+
+/** Where the buffers of one shape live: absolute byte offsets into the memory. */
+interface Layout {
+  n: number;
+  m: number;
+  nP: number; // 4⌈n/4⌉
+  mP: number; // 4⌈m/4⌉
+  R: number; // samples per block
+  rowCap: number; // room for rows (non-empty samples) and for active inputs
+  activeCap: number;
+  W: number; // [mP, nP] W
+  Wt: number; // [feat, mP] Wᵀ
+  b: number; // [nP] b
+  imp: number; // [nP] I
+  c: number; // [nP] c = 2 I / (B n)
+  rowPtr: number; // [rows + 1] i32, the compressed rows of x
+  xIdx: number; // [actives] i32, feature of each active input
+  xVal: number; // [actives] its value
+  X: number; // [max(rows + 3, R), nP] x of the non-empty rows, dense (sparse: of the block only)
+  G: number; // [R, nP] g = ∂L/∂a
+  H: number; // [R, mP] h
+  GH: number; // [R, mP] ∂L/∂h = W g
+  gW64: number; // [mP, nP] float64 ∂L/∂W (h gᵀ, and (W g) xᵀ when dense)
+  gWt64: number; // [feat, mP] float64 (W g) xᵀ, transposed (sparse)
+  gb64: number; // [nP] float64 ∂L/∂b
+}
+
+interface DenseState {
+  wasm: DenseExports;
+  layout: Layout | null;
+  buffer: ArrayBuffer | null;
+  f32: Float32Array;
+  f64: Float64Array;
+  i32: Int32Array;
+}
+
+let state: DenseState | null | undefined; // undefined: not tried yet; null: unavailable
+
+/** Decodes base64 (atob is not in every type library the core is checked against). */
+function decodeBase64(text: string): Uint8Array {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const value = new Int16Array(128).fill(-1);
+  for (let k = 0; k < 64; k++) value[alphabet.charCodeAt(k)] = k;
+  let len = text.length;
+  while (len > 0 && text[len - 1] === '=') len--;
+  const out = new Uint8Array((len * 3) >> 2);
+  let bits = 0;
+  let acc = 0;
+  let o = 0;
+  for (let k = 0; k < len; k++) {
+    acc = (acc << 6) | value[text.charCodeAt(k)];
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 255;
+    }
+  }
+  return out;
+}
+
+function load(): DenseState | null {
+  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  if (!api) return null;
+  try {
+    const module = new api.Module(decodeBase64(TOY_DENSE_WASM_BASE64));
+    const wasm = new api.Instance(module, {}).exports as DenseExports;
+    return { wasm, layout: null, buffer: null, f32: new Float32Array(0), f64: new Float64Array(0), i32: new Int32Array(0) };
+  } catch {
+    return null; // no SIMD, or no synchronous compile here
+  }
+}
+
+function getState(): DenseState | null {
+  if (state === undefined) state = load();
+  return state;
+}
+
+/** Whether route 'h32' can run in this thread. */
+export function denseKernelAvailable(): boolean {
+  return getState() !== null;
+}
+
+/**
+ * Samples per block, R, a multiple of 4 in [16, 256]: X and G of a block [R, nP] about 128 KiB each
+ * (in L2 with W), and ∂W's float64 accumulator read and written once per block.
+ */
+export function blockRows(n: number): number {
+  const nP = (n + 3) & ~3;
+  return Math.min(256, Math.max(16, (Math.round(32768 / nP) + 3) & ~3));
+}
+
+/**
+ * The layout for n features, m hidden and up to `rows` rows (so up to rows·n active inputs): the last
+ * one if it fits (a training run lays out once), else a new one, the memory grown to hold it.
+ */
+function layoutFor(s: DenseState, n: number, m: number, rows: number): Layout {
+  const old = s.layout;
+  if (old && old.n === n && old.m === m && old.rowCap >= rows) {
+    ensureMemory(s, 0); // (another kernel's growth may have moved the buffer)
+    return old;
+  }
+  const nP = (n + 3) & ~3;
+  const mP = (m + 3) & ~3;
+  const R = blockRows(n);
+  const rowCap = Math.max(rows, old && old.n === n && old.m === m ? old.rowCap : 0);
+  const activeCap = rowCap * n;
+  let top = s.wasm.heapBase();
+  // Each buffer 16-byte aligned and followed by SLACK bytes.
+  const take = (bytes: number) => {
+    const at = top;
+    top += (bytes + SLACK + 15) & ~15;
+    return at;
+  };
+  const layout: Layout = {
+    n,
+    m,
+    nP,
+    mP,
+    R,
+    rowCap,
+    activeCap,
+    W: take(4 * mP * nP),
+    Wt: take(4 * n * mP),
+    b: take(4 * nP),
+    imp: take(4 * nP),
+    c: take(4 * nP),
+    rowPtr: take(4 * (rowCap + 1)),
+    xIdx: take(4 * activeCap),
+    xVal: take(4 * activeCap),
+    X: take(4 * Math.max(rowCap + 3, R) * nP),
+    G: take(4 * R * nP),
+    H: take(4 * R * mP),
+    GH: take(4 * R * mP),
+    gW64: take(8 * mP * nP),
+    gWt64: take(8 * n * mP),
+    gb64: take(8 * nP),
+  };
+  ensureMemory(s, top);
+  // The padding columns of X are never written after this (another shape may have left data here).
+  s.f32.fill(0, layout.X >> 2, layout.G >> 2);
+  s.layout = layout;
+  return layout;
+}
+
+/** Grow the memory to `end` bytes (never shrinks) and rebuild the views if the buffer changed. */
+function ensureMemory(s: DenseState, end: number): void {
+  const have = s.wasm.memory.buffer.byteLength;
+  if (end > have) s.wasm.memory.grow(Math.ceil((end - have) / PAGE));
+  const buffer = s.wasm.memory.buffer;
+  if (s.buffer !== buffer) {
+    // Growing detaches the old ArrayBuffer: the views are rebuilt (only after a growth).
+    s.buffer = buffer;
+    s.f32 = new Float32Array(buffer);
+    s.f64 = new Float64Array(buffer);
+    s.i32 = new Int32Array(buffer);
+  }
+}
+
+/**
+ * Route 'h32' for one instance, over its non-empty rows (x [batch, feat] from `offset`, compressed
+ * as in toyGram's workspace: row r is sample rowOf[r], its active inputs xIdx/xVal[rowPtr[r] ..
+ * rowPtr[r+1])): returns the unscaled loss of those rows; when `grads`, writes ∂L/∂W of those rows
+ * into gW [hidden, feat] and ∂L/∂b into gb [feat] (both overwritten). W is read at wBase ([hidden,
+ * feat]); b, imp, c [feat] as toyGram keeps them. `sparse`: h = W x and (W g) xᵀ over the active
+ * inputs only, x built block by block from the compressed rows; else over dense rows of x, copied
+ * once.
+ */
+export function sweepHidden32(
+  x: FloatArray,
+  offset: number,
+  rowOf: Int32Array,
+  W: FloatArray,
+  wBase: number,
+  n: number,
+  m: number,
+  b: Float64Array,
+  imp: Float64Array,
+  c: Float64Array,
+  rowPtr: Int32Array,
+  xIdx: Int32Array,
+  xVal: Float64Array,
+  rows: number,
+  relu: boolean,
+  grads: boolean,
+  sparse: boolean,
+  gW: Float64Array,
+  gb: Float64Array,
+): number {
+  const s = getState();
+  if (!s) throw new Error("route 'h32' needs WebAssembly SIMD with synchronous compilation");
+  const L = layoutFor(s, n, m, rows);
+  const { f32, f64, i32, wasm } = s;
+  const { nP, mP, R } = L;
+  const actives = rowPtr[rows];
+  // Inputs, in float32, padded with zeros (element indices: the byte offsets are multiples of 16).
+  const W32 = L.W >> 2;
+  const Wt32 = L.Wt >> 2;
+  f32.fill(0, W32, W32 + mP * nP);
+  f32.fill(0, Wt32, Wt32 + n * mP);
+  for (let j = 0; j < m; j++) {
+    for (let l = 0; l < n; l++) {
+      const w = W[wBase + j * n + l];
+      f32[W32 + j * nP + l] = w;
+      f32[Wt32 + l * mP + j] = w;
+    }
+  }
+  const b32 = L.b >> 2;
+  const imp32 = L.imp >> 2;
+  const c32 = L.c >> 2;
+  for (let l = 0; l < nP; l++) {
+    const inside = l < n;
+    f32[b32 + l] = inside ? b[l] : 0;
+    f32[imp32 + l] = inside ? imp[l] : 0;
+    f32[c32 + l] = inside ? c[l] : 0;
+  }
+  const rows4 = (rows + 3) & ~3;
+  if (sparse) {
+    const rp32 = L.rowPtr >> 2;
+    for (let r = 0; r <= rows; r++) i32[rp32 + r] = rowPtr[r];
+    const idx32 = L.xIdx >> 2;
+    const val32 = L.xVal >> 2;
+    for (let p = 0; p < actives; p++) {
+      i32[idx32 + p] = xIdx[p];
+      f32[val32 + p] = xVal[p];
+    }
+  } else {
+    // The rows themselves (one float32 copy each, cheaper than the lists); the padding columns are
+    // zero from the layout's creation and never written, the padding rows are cleared.
+    const X32 = L.X >> 2;
+    for (let r = 0; r < rows; r++) {
+      const xo = offset + rowOf[r] * n;
+      const o = X32 + r * nP;
+      for (let i = 0; i < n; i++) f32[o + i] = x[xo + i];
+    }
+    f32.fill(0, X32 + rows * nP, X32 + rows4 * nP);
+  }
+  const gW64 = L.gW64 >> 3;
+  const gWt64 = L.gWt64 >> 3;
+  const gb64 = L.gb64 >> 3;
+  if (grads) {
+    f64.fill(0, gW64, gW64 + mP * nP);
+    if (sparse) f64.fill(0, gWt64, gWt64 + n * mP);
+    f64.fill(0, gb64, gb64 + nP);
+  }
+
+  const relu01 = relu ? 1 : 0;
+  let loss = 0;
+  for (let r0 = 0; r0 < rows; r0 += R) {
+    const valid = Math.min(R, rows - r0);
+    const R4 = (valid + 3) & ~3; // the block's rows, padded to whole groups of four
+    const X = sparse ? L.X : L.X + 4 * r0 * nP; // the block's rows of x, dense
+    if (sparse) {
+      wasm.scatterRows(L.rowPtr, L.xIdx, L.xVal, X, r0, R4, valid, nP);
+      wasm.hiddenSparse(L.rowPtr, L.xIdx, L.xVal, L.Wt, L.H, r0, R4, valid, mP);
+    } else wasm.hidden(X, L.Wt, L.H, R4, n, nP, mP);
+    loss += wasm.outputs(L.H, L.W, L.b, L.imp, L.c, X, L.G, R4, valid, m, nP, mP, relu01);
+    if (!grads) continue;
+    wasm.columnSums(L.G, L.gb64, R4, nP);
+    wasm.hidden(L.G, L.Wt, L.GH, R4, n, nP, mP); // ∂L/∂h = W g
+    wasm.accumulateW(L.H, L.GH, L.G, X, L.gW64, R4, m, nP, mP, sparse ? 0 : 1);
+    if (sparse) wasm.accumulateWtSparse(L.rowPtr, L.xIdx, L.xVal, L.GH, L.gWt64, r0, valid, mP);
+  }
+  if (!grads) return loss;
+  for (let j = 0; j < m; j++) {
+    for (let l = 0; l < n; l++) gW[j * n + l] = f64[gW64 + j * nP + l] + (sparse ? f64[gWt64 + l * mP + j] : 0);
+  }
+  for (let l = 0; l < n; l++) gb[l] = f64[gb64 + l];
+  return loss;
+}

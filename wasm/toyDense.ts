@@ -1,0 +1,330 @@
+// Route 'h32' of the toy kernel (src/models/toyGram.ts): route 'h' in float32, four lanes at a time
+// (WebAssembly SIMD, f32x4), on a block of R samples at a time. AssemblyScript; built by
+// scripts/build-wasm.mjs into src/models/wasm/toyDense.generated.ts and driven block by block by
+// src/models/wasm/toyDense.ts, which lays out the memory:
+//
+//   h = W x,  a = b + Wᵀh,  g = c ⊙ ReLU'(a) ⊙ (a − x),  ∂W += h gᵀ + (W g) xᵀ,  ∂b += g.
+//
+// Every argument named like a buffer is a byte offset into this module's memory, 16-byte aligned.
+// Rows of f32 buffers are padded with zeros to nP = 4⌈n/4⌉ features or mP = 4⌈m/4⌉ hidden units, so
+// every loop runs whole vectors and the padding computes zeros (zero weights, zero inputs, c = 0).
+// R is a multiple of 4; rows of the block past the `valid` ones are zero in X and masked out of g.
+// Sums over the batch (∂W, ∂b, the loss) leave float32 after each block: each block's f32 partial sums
+// are added into float64 accumulators, so rounding grows with the block, not with the batch.
+
+/** H = X Wt: H [R, mP] from X [R, nP] (or G: ∂L/∂h = W g) and Wt [n, mP]; four rows by eight hidden units. */
+export function hidden(X: usize, Wt: usize, H: usize, R: i32, n: i32, nP: i32, mP: i32): void {
+  const xs = <usize>nP << 2; // bytes per row of X
+  const ws = <usize>mP << 2; // bytes per row of Wt and of H
+  for (let r = 0; r < R; r += 4) {
+    const x0 = X + <usize>r * xs;
+    const x1 = x0 + xs;
+    const x2 = x1 + xs;
+    const x3 = x2 + xs;
+    const h0 = H + <usize>r * ws;
+    let j = 0;
+    // Eight accumulators (four rows × two vectors), two weight vectors and a splat: 11 registers.
+    for (; j + 8 <= mP; j += 8) {
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
+      let w = Wt + (<usize>j << 2);
+      for (let i = 0; i < n; i++) {
+        const w0 = v128.load(w);
+        const w1 = v128.load(w, 16);
+        const o = <usize>i << 2;
+        let s = v128.load32_splat(x0 + o);
+        a0 = f32x4.add(a0, f32x4.mul(s, w0));
+        a1 = f32x4.add(a1, f32x4.mul(s, w1));
+        s = v128.load32_splat(x1 + o);
+        b0 = f32x4.add(b0, f32x4.mul(s, w0));
+        b1 = f32x4.add(b1, f32x4.mul(s, w1));
+        s = v128.load32_splat(x2 + o);
+        c0 = f32x4.add(c0, f32x4.mul(s, w0));
+        c1 = f32x4.add(c1, f32x4.mul(s, w1));
+        s = v128.load32_splat(x3 + o);
+        d0 = f32x4.add(d0, f32x4.mul(s, w0));
+        d1 = f32x4.add(d1, f32x4.mul(s, w1));
+        w += ws;
+      }
+      const h = h0 + (<usize>j << 2);
+      v128.store(h, a0);
+      v128.store(h, a1, 16);
+      v128.store(h + ws, b0);
+      v128.store(h + ws, b1, 16);
+      v128.store(h + 2 * ws, c0);
+      v128.store(h + 2 * ws, c1, 16);
+      v128.store(h + 3 * ws, d0);
+      v128.store(h + 3 * ws, d1, 16);
+    }
+    if (j < mP) {
+      // The last four hidden units (mP ≡ 4 mod 8).
+      let a0 = f32x4.splat(0), b0 = f32x4.splat(0), c0 = f32x4.splat(0), d0 = f32x4.splat(0);
+      let w = Wt + (<usize>j << 2);
+      for (let i = 0; i < n; i++) {
+        const w0 = v128.load(w);
+        const o = <usize>i << 2;
+        a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(x0 + o), w0));
+        b0 = f32x4.add(b0, f32x4.mul(v128.load32_splat(x1 + o), w0));
+        c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(x2 + o), w0));
+        d0 = f32x4.add(d0, f32x4.mul(v128.load32_splat(x3 + o), w0));
+        w += ws;
+      }
+      const h = h0 + (<usize>j << 2);
+      v128.store(h, a0);
+      v128.store(h + ws, b0);
+      v128.store(h + 2 * ws, c0);
+      v128.store(h + 3 * ws, d0);
+    }
+  }
+}
+
+/**
+ * H = X Wt for sparse x, from its compressed rows (rowPtr i32 [rows + 1], xIdx i32, xVal f32): rows
+ * r0 .. r0 + valid of the batch into the block's H [R, mP]; the padding rows get zeros.
+ */
+export function hiddenSparse(rowPtr: usize, xIdx: usize, xVal: usize, Wt: usize, H: usize, r0: i32, R: i32, valid: i32, mP: i32): void {
+  const ws = <usize>mP << 2;
+  memory.fill(H, 0, <usize>R * ws);
+  for (let r = 0; r < valid; r++) {
+    const p0 = load<i32>(rowPtr + (<usize>(r0 + r) << 2));
+    const p1 = load<i32>(rowPtr + (<usize>(r0 + r + 1) << 2));
+    const h = H + <usize>r * ws;
+    let j = 0;
+    for (; j + 16 <= mP; j += 16) {
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      const wj = Wt + (<usize>j << 2);
+      for (let p = p0; p < p1; p++) {
+        const w = wj + <usize>load<i32>(xIdx + (<usize>p << 2)) * ws;
+        const s = v128.load32_splat(xVal + (<usize>p << 2));
+        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(w)));
+        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(w, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(s, v128.load(w, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(s, v128.load(w, 48)));
+      }
+      const o = h + (<usize>j << 2);
+      v128.store(o, a0);
+      v128.store(o, a1, 16);
+      v128.store(o, a2, 32);
+      v128.store(o, a3, 48);
+    }
+    for (; j < mP; j += 4) {
+      let a0 = f32x4.splat(0);
+      const wj = Wt + (<usize>j << 2);
+      for (let p = p0; p < p1; p++) {
+        const w = wj + <usize>load<i32>(xIdx + (<usize>p << 2)) * ws;
+        a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xVal + (<usize>p << 2)), v128.load(w)));
+      }
+      v128.store(h + (<usize>j << 2), a0);
+    }
+  }
+}
+
+/** The dense rows of the block, X [R, nP], from the compressed rows r0 .. r0 + valid (zeros elsewhere). */
+export function scatterRows(rowPtr: usize, xIdx: usize, xVal: usize, X: usize, r0: i32, R: i32, valid: i32, nP: i32): void {
+  const xs = <usize>nP << 2;
+  memory.fill(X, 0, <usize>R * xs);
+  for (let r = 0; r < valid; r++) {
+    const p0 = load<i32>(rowPtr + (<usize>(r0 + r) << 2));
+    const p1 = load<i32>(rowPtr + (<usize>(r0 + r + 1) << 2));
+    const row = X + <usize>r * xs;
+    for (let p = p0; p < p1; p++) {
+      store<f32>(row + (<usize>load<i32>(xIdx + (<usize>p << 2)) << 2), load<f32>(xVal + (<usize>p << 2)));
+    }
+  }
+}
+
+/** Rows t < valid pass (all bits set), the padding rows are masked out (zero). */
+// @ts-ignore: decorator
+@inline function rowMask(t: i32, valid: i32): v128 {
+  return i32x4.splat(t < valid ? -1 : 0);
+}
+
+/** The error term of four outputs: g/c and the loss I·e with the ReLU (or without): d and e. */
+// @ts-ignore: decorator
+@inline function residual(a: v128, x: v128, relu: bool): v128 {
+  // Where the ReLU is off (a ≤ 0) the output is 0: no gradient. NaN counts as on, as in the
+  // reference, so that a NaN parameter gives a NaN loss (the divergence guard relies on it).
+  const d = f32x4.sub(a, x);
+  return relu ? v128.andnot(d, f32x4.le(a, f32x4.splat(0))) : d;
+}
+
+// @ts-ignore: decorator
+@inline function offLoss(a: v128, x: v128, relu: bool): v128 {
+  // I x² where the ReLU is off (the output is 0, the target x).
+  return relu ? v128.and(f32x4.mul(x, x), f32x4.le(a, f32x4.splat(0))) : f32x4.splat(0);
+}
+
+/**
+ * a = b + H W (H [R, mP], W [mP, nP]), then g = c ⊙ ReLU'(a) ⊙ (a − x) into G [R, nP] (zero in the
+ * rows past `valid`) and the loss Σ I (x' − x)² of the block, returned (summed in float64 per tile of
+ * four rows by eight outputs). Four rows by eight outputs at a time.
+ */
+export function outputs(H: usize, W: usize, b: usize, imp: usize, c: usize, X: usize, G: usize, R: i32, valid: i32, m: i32, nP: i32, mP: i32, relu: bool): f64 {
+  const xs = <usize>nP << 2; // bytes per row of X, G and W
+  const hs = <usize>mP << 2; // bytes per row of H
+  let loss = f64x2.splat(0);
+  for (let r = 0; r < R; r += 4) {
+    const k0 = rowMask(r, valid);
+    const k1 = rowMask(r + 1, valid);
+    const k2 = rowMask(r + 2, valid);
+    const k3 = rowMask(r + 3, valid);
+    const h0 = H + <usize>r * hs;
+    const x0 = X + <usize>r * xs;
+    const g0 = G + <usize>r * xs;
+    for (let l = 0; l < nP; l += 8) {
+      // The last tile may have one vector only (nP ≡ 4 mod 8): its second vector reads past the
+      // row into the next one (or the buffer's slack) and is never stored.
+      const two = l + 8 <= nP;
+      const ol = <usize>l << 2;
+      let a0 = v128.load(b + ol), a1 = v128.load(b + ol, 16);
+      let b0 = a0, b1 = a1, c0 = a0, c1 = a1, d0 = a0, d1 = a1;
+      let w = W + ol;
+      for (let j = 0; j < m; j++) {
+        const w0 = v128.load(w);
+        const w1 = v128.load(w, 16);
+        const o = <usize>j << 2;
+        let s = v128.load32_splat(h0 + o);
+        a0 = f32x4.add(a0, f32x4.mul(s, w0));
+        a1 = f32x4.add(a1, f32x4.mul(s, w1));
+        s = v128.load32_splat(h0 + hs + o);
+        b0 = f32x4.add(b0, f32x4.mul(s, w0));
+        b1 = f32x4.add(b1, f32x4.mul(s, w1));
+        s = v128.load32_splat(h0 + 2 * hs + o);
+        c0 = f32x4.add(c0, f32x4.mul(s, w0));
+        c1 = f32x4.add(c1, f32x4.mul(s, w1));
+        s = v128.load32_splat(h0 + 3 * hs + o);
+        d0 = f32x4.add(d0, f32x4.mul(s, w0));
+        d1 = f32x4.add(d1, f32x4.mul(s, w1));
+        w += xs;
+      }
+      const i0 = v128.load(imp + ol);
+      const e0 = v128.load(c + ol);
+      let le = tile(a0, x0 + ol, g0 + ol, k0, i0, e0, relu);
+      le = f32x4.add(le, tile(b0, x0 + xs + ol, g0 + xs + ol, k1, i0, e0, relu));
+      le = f32x4.add(le, tile(c0, x0 + 2 * xs + ol, g0 + 2 * xs + ol, k2, i0, e0, relu));
+      le = f32x4.add(le, tile(d0, x0 + 3 * xs + ol, g0 + 3 * xs + ol, k3, i0, e0, relu));
+      if (two) {
+        const i1 = v128.load(imp + ol, 16);
+        const e1 = v128.load(c + ol, 16);
+        const q = ol + 16;
+        le = f32x4.add(le, tile(a1, x0 + q, g0 + q, k0, i1, e1, relu));
+        le = f32x4.add(le, tile(b1, x0 + xs + q, g0 + xs + q, k1, i1, e1, relu));
+        le = f32x4.add(le, tile(c1, x0 + 2 * xs + q, g0 + 2 * xs + q, k2, i1, e1, relu));
+        le = f32x4.add(le, tile(d1, x0 + 3 * xs + q, g0 + 3 * xs + q, k3, i1, e1, relu));
+      }
+      loss = f64x2.add(loss, f64x2.add(f64x2.promote_low_f32x4(le), f64x2.promote_low_f32x4(i32x4.shuffle(le, le, 2, 3, 0, 1))));
+    }
+  }
+  return f64x2.extract_lane(loss, 0) + f64x2.extract_lane(loss, 1);
+}
+
+/** Four outputs of one row: stores g = c d (masked), returns the loss terms I (d² + off-loss) (masked). */
+// @ts-ignore: decorator
+@inline function tile(a: v128, xp: usize, gp: usize, mask: v128, im: v128, cc: v128, relu: bool): v128 {
+  const x = v128.load(xp);
+  const d = v128.and(residual(a, x, relu), mask);
+  v128.store(gp, f32x4.mul(cc, d));
+  const e = f32x4.add(f32x4.mul(d, d), v128.and(offLoss(a, x, relu), mask));
+  return f32x4.mul(im, e);
+}
+
+/** Adds the f32 partial sums `v` (four columns) into the float64 row at p. */
+// @ts-ignore: decorator
+@inline function addTo64(p: usize, v: v128): void {
+  v128.store(p, f64x2.add(v128.load(p), f64x2.promote_low_f32x4(v)));
+  v128.store(p, f64x2.add(v128.load(p, 16), f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1))), 16);
+}
+
+/**
+ * ∂W += Hᵀ G (+ GHᵀ X when `withX`) over the R rows of the block: gW64 [mP, nP] float64 from H, GH
+ * [R, mP] and G, X [R, nP], four hidden units by eight outputs at a time, the block's f32 sums then
+ * added into gW64. The two products run one after the other into the same accumulators (as one
+ * product over 2R rows: [H; GH]ᵀ [G; X]), which keeps 11 vectors live rather than 14 (x64 has 16).
+ */
+export function accumulateW(H: usize, GH: usize, G: usize, X: usize, gW64: usize, R: i32, m: i32, nP: i32, mP: i32, withX: bool): void {
+  const xs = <usize>nP << 2;
+  const hs = <usize>mP << 2;
+  const rs = <usize>nP << 3; // bytes per row of gW64
+  const passes = withX ? 2 : 1;
+  for (let j = 0; j < m; j += 4) {
+    const oj = <usize>j << 2;
+    for (let l = 0; l < nP; l += 8) {
+      const ol = <usize>l << 2;
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), b0 = f32x4.splat(0), b1 = f32x4.splat(0);
+      let c0 = f32x4.splat(0), c1 = f32x4.splat(0), d0 = f32x4.splat(0), d1 = f32x4.splat(0);
+      for (let pass = 0; pass < passes; pass++) {
+        // pass 0: h gᵀ; pass 1: (W g) xᵀ
+        let gp = (pass ? X : G) + ol;
+        let hp = (pass ? GH : H) + oj;
+        for (let r = 0; r < R; r++) {
+          const g0 = v128.load(gp);
+          const g1 = v128.load(gp, 16);
+          let s = v128.load32_splat(hp);
+          a0 = f32x4.add(a0, f32x4.mul(s, g0));
+          a1 = f32x4.add(a1, f32x4.mul(s, g1));
+          s = v128.load32_splat(hp, 4);
+          b0 = f32x4.add(b0, f32x4.mul(s, g0));
+          b1 = f32x4.add(b1, f32x4.mul(s, g1));
+          s = v128.load32_splat(hp, 8);
+          c0 = f32x4.add(c0, f32x4.mul(s, g0));
+          c1 = f32x4.add(c1, f32x4.mul(s, g1));
+          s = v128.load32_splat(hp, 12);
+          d0 = f32x4.add(d0, f32x4.mul(s, g0));
+          d1 = f32x4.add(d1, f32x4.mul(s, g1));
+          gp += xs;
+          hp += hs;
+        }
+      }
+      const o = gW64 + <usize>j * rs + (<usize>l << 3);
+      addTo64(o, a0);
+      addTo64(o + rs, b0);
+      addTo64(o + 2 * rs, c0);
+      addTo64(o + 3 * rs, d0);
+      if (l + 8 <= nP) {
+        // (a second vector only if the row has one: nP ≡ 4 mod 8 ends on a single one)
+        addTo64(o + 32, a1);
+        addTo64(o + rs + 32, b1);
+        addTo64(o + 2 * rs + 32, c1);
+        addTo64(o + 3 * rs + 32, d1);
+      }
+    }
+  }
+}
+
+/**
+ * ∂Wᵀ += X GH over the sparse x of the block's rows r0 .. r0 + valid: gWt64 [n, mP] float64 gets
+ * x_i ∂L/∂h at each active input i (a row of GH [R, mP] per sample).
+ */
+export function accumulateWtSparse(rowPtr: usize, xIdx: usize, xVal: usize, GH: usize, gWt64: usize, r0: i32, valid: i32, mP: i32): void {
+  const hs = <usize>mP << 2;
+  const rs = <usize>mP << 3; // bytes per row of gWt64
+  for (let r = 0; r < valid; r++) {
+    const p0 = load<i32>(rowPtr + (<usize>(r0 + r) << 2));
+    const p1 = load<i32>(rowPtr + (<usize>(r0 + r + 1) << 2));
+    const q = GH + <usize>r * hs;
+    for (let p = p0; p < p1; p++) {
+      const o = gWt64 + <usize>load<i32>(xIdx + (<usize>p << 2)) * rs;
+      const s = v128.load32_splat(xVal + (<usize>p << 2));
+      for (let j = 0; j < mP; j += 4) addTo64(o + (<usize>j << 3), f32x4.mul(s, v128.load(q + (<usize>j << 2))));
+    }
+  }
+}
+
+/** ∂b += Σ_rows g: the column sums of G [R, nP] added into gb64 [nP] float64. */
+export function columnSums(G: usize, gb64: usize, R: i32, nP: i32): void {
+  const xs = <usize>nP << 2;
+  for (let l = 0; l < nP; l += 4) {
+    let s = f32x4.splat(0);
+    let p = G + (<usize>l << 2);
+    for (let r = 0; r < R; r++) {
+      s = f32x4.add(s, v128.load(p));
+      p += xs;
+    }
+    addTo64(gb64 + (<usize>l << 3), s);
+  }
+}
+
+/** Where the memory free for the caller's buffers starts (after this module's static data). */
+export function heapBase(): usize {
+  return __heap_base;
+}
