@@ -128,6 +128,19 @@ describe('summary plot spec', () => {
     expect(sweepAxes({ rows, setFields: ['seed', 'model'], saeSetFields: [], hasSae: false })).toEqual({ lossX: 'sparsity', saeX: 'sparsity' });
   });
 
+  it('with l1 on x, SAEs that have no l1 (topk) are left out of the SAE panels and named', () => {
+    const rows = [];
+    for (const l1 of [0.01, 0.1]) rows.push(row({ run: 'a', arch: 'relu', l1, k: null, dictSize: 20, saeSeedIndex: 0, mmcs: l1 * 5, recovered090: 3 }));
+    rows.push(row({ run: 'a', arch: 'topk', l1: null, k: 2, dictSize: 20, saeSeedIndex: 0, mmcs: 0.9, recovered090: 4 }));
+    const input: SweepPlotInput = { rows, setFields: ['l1'], saeSetFields: ['l1'], hasSae: true };
+    expect(sweepAxes(input)).toEqual({ lossX: 'sparsity', saeX: 'l1' });
+    const spec = json(sweepSummarySpec(input));
+    const mmcs = spec.hconcat[1];
+    expect(mmcs.title).toEqual({ text: 'SAE: mean max cosine', subtitle: 'not shown: topk (no l1)' });
+    expect(mmcs.data.values).toEqual([{ x: 0.01, y: 0.05, series: 'all' }, { x: 0.1, y: 0.5, series: 'all' }]);
+    expect(spec.hconcat[0].data.values).toHaveLength(1); // the toy model once, not once per SAE
+  });
+
   it('draws one line per combination of the other fields, and the seeds\' mean when seeds repeat', () => {
     const rows: Record<string, number | string | null>[] = [];
     for (const nHidden of [2, 3]) for (const model of ['relu', 'linear']) for (const seed of [0, 1]) rows.push(row({ run: `${nHidden}${model}${seed}`, nHidden, model, seed, finalLoss: nHidden + seed }));

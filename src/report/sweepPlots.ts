@@ -51,10 +51,13 @@ function variesAtFixedX(rows: readonly Record<string, SweepValue>[], field: stri
   return false;
 }
 
-/** A field that can be an x axis: numbers only, at least two of them, and not a seed. */
+/**
+ * A field that can be an x axis: numbers only, at least two of them, and not a seed. Empty cells
+ * (l1 of a topk SAE) do not count: those rows are left out of that axis's panels, and said so.
+ */
 function numericAxis(rows: readonly Record<string, SweepValue>[], field: string): boolean {
   if (TOY_REPLICATES.includes(field) || field === 'saeSeed') return false;
-  const values = distinct(rows, field);
+  const values = distinct(rows, field).filter((v) => v !== null);
   return values.length > 1 && values.every((v) => typeof v === 'number');
 }
 
@@ -85,7 +88,7 @@ interface PanelData {
 }
 
 /** Points per replicate and a mean line, or one line with points when nothing repeats. */
-function panel(title: string, data: PanelData[], x: string, yTitle: string, options: { replicates: boolean; legend: string; colour: boolean; logY?: boolean; yDomain?: [number, number] }) {
+function panel(title: string, data: PanelData[], x: string, yTitle: string, options: { replicates: boolean; legend: string; colour: boolean; logY?: boolean; yDomain?: [number, number]; note?: string }) {
   const xs = data.map((d) => d.x);
   const logX = xs.length > 0 && Math.min(...xs) > 0 && Math.max(...xs) / Math.min(...xs) >= 50;
   const xEncoding = { field: 'x', type: 'quantitative', title: x, scale: logX ? { type: 'log' } : { zero: false } };
@@ -99,7 +102,8 @@ function panel(title: string, data: PanelData[], x: string, yTitle: string, opti
         { mark: { type: 'line', strokeWidth: 2 }, encoding: { x: xEncoding, y: { field: 'y', aggregate: 'mean', type: 'quantitative', title: yTitle, scale: yScale }, ...color } },
       ]
     : [{ mark: { type: 'line', point: true, strokeWidth: 2 }, encoding: { x: xEncoding, y: { field: 'y', type: 'quantitative', title: yTitle, scale: yScale }, ...color } }];
-  return { title, width: 280, height: 200, data: { values: data }, layer: layers };
+  const heading = options.note ? { text: title, subtitle: options.note } : title;
+  return { title: heading, width: 280, height: 200, data: { values: data }, layer: layers };
 }
 
 function finite(value: SweepValue | undefined): value is number {
@@ -137,19 +141,23 @@ export function sweepSummarySpec(input: SweepPlotInput): TopLevelSpec {
   let saeReplicates = false;
   if (input.hasSae) {
     const saeRows = input.rows.filter((row) => row.arch !== null && row.arch !== undefined);
+    // SAEs without a value on the x axis (topk when x is l1) cannot be placed: name them.
+    const placed = saeRows.filter((row) => finite(row[saeX]));
+    const unplaced = [...new Set(saeRows.filter((row) => !finite(row[saeX])).map((row) => String(row.arch)))];
+    const note = unplaced.length > 0 ? `not shown: ${unplaced.join(', ')} (no ${saeX})` : undefined;
     const saeSeries = [...input.setFields, 'sparsity', ...SAE_GRID].filter(
-      (f, i, all) => all.indexOf(f) === i && f !== saeX && !SAE_REPLICATES.includes(f) && variesAtFixedX(saeRows, f, saeX),
+      (f, i, all) => all.indexOf(f) === i && f !== saeX && !SAE_REPLICATES.includes(f) && variesAtFixedX(placed, f, saeX),
     );
-    const replicates = SAE_REPLICATES.some((f) => varies(saeRows, f));
+    const replicates = SAE_REPLICATES.some((f) => varies(placed, f));
     saeReplicates = replicates;
     const legend = saeSeries.join(', ');
     const saePanel = (metric: string, title: string, yTitle: string, yDomain?: [number, number]) =>
       panel(
         title,
-        saeRows.filter((row) => finite(row[saeX]) && finite(row[metric])).map((row) => ({ x: row[saeX] as number, y: row[metric] as number, series: seriesLabel(row, saeSeries) })),
+        placed.filter((row) => finite(row[metric])).map((row) => ({ x: row[saeX] as number, y: row[metric] as number, series: seriesLabel(row, saeSeries) })),
         saeX,
         yTitle,
-        { replicates, legend, colour: saeSeries.length > 0, yDomain },
+        { replicates, legend, colour: saeSeries.length > 0, yDomain, note },
       );
     panels.push(saePanel('mmcs', 'SAE: mean max cosine', 'MMCS (represented features)', [0, 1]));
     panels.push(saePanel('recovered090', 'SAE: features recovered', 'recovered at cos ≥ 0.9'));
