@@ -327,6 +327,44 @@ describe('active-latent kernels agree with the dense ones', () => {
       }
       const refSum = refRelu(ref).reduce((a, b) => a + b, 0);
       expect(Math.abs(zSum - refSum) / Math.max(1e-300, refSum)).toBeLessThan(TOLERANCE[c.precision]);
+      // Σz bit for bit in the summation order of the 8-sample encoder: per block of 8 samples, latent
+      // by latent, sample by sample within the block; after the last full block, sample by sample.
+      let ordered = 0;
+      const blockEnd = c.B - (c.B % 8);
+      for (let s0 = 0; s0 < blockEnd; s0 += 8)
+        for (let l = 0; l < c.d; l++) for (let k = 0; k < 8; k++) if (ref[(s0 + k) * c.d + l] > 0) ordered += ref[(s0 + k) * c.d + l];
+      for (let s = blockEnd; s < c.B; s++) for (let l = 0; l < c.d; l++) if (ref[s * c.d + l] > 0) ordered += ref[s * c.d + l];
+      expect(zSum, c.label).toBe(ordered);
+    }
+  });
+
+  it('reluPreActivations on a long batch (every m ≤ 8 and a wide one, odd sizes): pre, z, lists and Σz bit-identical', () => {
+    for (const m of [1, 2, 3, 4, 5, 6, 7, 8, 11]) {
+      for (const B of [1023, 1024, 130]) {
+        const c = makeCase(m, 40, B, m % 2 === 0 ? 'float64' : 'float32', 1000 + m);
+        const ref = refPre(c);
+        const pre = new Float64Array(B * 40).fill(NaN);
+        const z = new Float64Array(B * 40).fill(NaN);
+        const active = createActiveLatents(c.shape, B);
+        const zSum = reluPreActivations(c.shape, c.Wenc, c.bEnc, c.bDec, c.h, B, pre, z, active);
+        const zRef = refRelu(ref);
+        const expectedLists = createActiveLatents(c.shape, B);
+        collectActiveLatents(c.shape, zRef, B, expectedLists);
+        // First mismatch (Object.is: −0 ≠ 0) of pre, z, then the lists; −1 when all agree.
+        let mismatch = -1;
+        for (let e = 0; e < B * 40 && mismatch < 0; e++) if (!Object.is(pre[e], ref[e]) || !Object.is(z[e], zRef[e])) mismatch = e;
+        for (let s = 0; s < B && mismatch < 0; s++) {
+          if (active.count[s] !== expectedLists.count[s]) mismatch = s * 40;
+          for (let k = s * 40; k < s * 40 + active.count[s]; k++) if (active.index[k] !== expectedLists.index[k]) mismatch = k;
+        }
+        expect(mismatch, `m=${m} B=${B}`).toBe(-1);
+        let ordered = 0;
+        const blockEnd = B - (B % 8);
+        for (let s0 = 0; s0 < blockEnd; s0 += 8)
+          for (let l = 0; l < 40; l++) for (let k = 0; k < 8; k++) if (ref[(s0 + k) * 40 + l] > 0) ordered += ref[(s0 + k) * 40 + l];
+        for (let s = blockEnd; s < B; s++) for (let l = 0; l < 40; l++) if (ref[s * 40 + l] > 0) ordered += ref[s * 40 + l];
+        expect(zSum, `m=${m} B=${B}`).toBe(ordered);
+      }
     }
   });
 

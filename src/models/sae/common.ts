@@ -351,6 +351,15 @@ export function reluPreActivations(
   active: ActiveLatents,
 ): number {
   const { nInput: m, dictSize: d } = shape;
+  if (m <= NARROW) {
+    // Rows of W_enc and b_dec zero-padded to 8 (the padding is never read: lanes j ≥ m are skipped).
+    const w8 = scratch(S_W, d * NARROW).fill(0, 0, d * NARROW);
+    for (let l = 0; l < d; l++) for (let j = 0; j < m; j++) w8[l * NARROW + j] = W[l * m + j];
+    const bd8 = scratch(S_BDEC, NARROW).fill(0, 0, NARROW);
+    for (let j = 0; j < m; j++) bd8[j] = bDec[j];
+    if (latentMasks.length < d) latentMasks = new Int32Array(d);
+    return reluNarrow(m, d, w8, float64Copy(S_BIAS, bias, d), bd8, h, batchSize, pre, z, active.count, active.index, latentMasks);
+  }
   const w = float64Copy(S_W, W, d * m);
   const b = float64Copy(S_BIAS, bias, d);
   const bd = float64Copy(S_BDEC, bDec, m);
@@ -407,6 +416,133 @@ export function reluPreActivations(
       pre[r + l] = a;
       z[r + l] = 0;
       if (a > 0) zSum += reluEntry(a, s, l, d, z, count, index);
+    }
+  }
+  return zSum;
+}
+
+/** reluNarrow's scratch: per latent, the samples of the current block of 8 where it fired (bit k). */
+let latentMasks = new Int32Array(64);
+
+/**
+ * reluPreActivations for m ≤ 8: two samples at a time, their centred inputs h − b_dec in locals
+ * and each weight loaded once for both (W_enc rows of stride 8; lanes j ≥ m skipped, so every pre
+ * is b_l + Σ_{j<m} W_lj (h_j − b_dec,j) in increasing j, as in encoderBlocks). The active lists are
+ * built per sample in increasing l. Σ z is accumulated in the order of the 8-sample kernel (per
+ * block of 8 samples, latent by latent, then sample by sample; past the last full block, sample by
+ * sample), replayed from per-latent bit masks of the block, so it is bit-identical too.
+ */
+function reluNarrow(
+  m: number,
+  d: number,
+  w: Float64Array,
+  b: Float64Array,
+  bd: Float64Array,
+  h: Floats,
+  batchSize: number,
+  pre: Float64Array,
+  z: Float64Array,
+  count: Int32Array,
+  index: Int32Array,
+  masks: Int32Array,
+): number {
+  const u1 = m > 1, u2 = m > 2, u3 = m > 3, u4 = m > 4, u5 = m > 5, u6 = m > 6, u7 = m > 7;
+  const b0 = bd[0], b1 = bd[1], b2 = bd[2], b3 = bd[3], b4 = bd[4], b5 = bd[5], b6 = bd[6], b7 = bd[7];
+  let zSum = 0;
+  const blockEnd = batchSize & ~7;
+  for (let s = 0; s < batchSize; s += 2) {
+    if ((s & 7) === 0) {
+      masks.fill(0, 0, d);
+      z.fill(0, s * d, Math.min(s + 8, batchSize) * d);
+    }
+    const two = s + 1 < batchSize;
+    const p = s * m;
+    const q = two ? p + m : p; // a lone last sample is computed twice and stored once
+    const c0 = h[p] - b0, e0 = h[q] - b0;
+    const c1 = u1 ? h[p + 1] - b1 : 0, e1 = u1 ? h[q + 1] - b1 : 0;
+    const c2 = u2 ? h[p + 2] - b2 : 0, e2 = u2 ? h[q + 2] - b2 : 0;
+    const c3 = u3 ? h[p + 3] - b3 : 0, e3 = u3 ? h[q + 3] - b3 : 0;
+    const c4 = u4 ? h[p + 4] - b4 : 0, e4 = u4 ? h[q + 4] - b4 : 0;
+    const c5 = u5 ? h[p + 5] - b5 : 0, e5 = u5 ? h[q + 5] - b5 : 0;
+    const c6 = u6 ? h[p + 6] - b6 : 0, e6 = u6 ? h[q + 6] - b6 : 0;
+    const c7 = u7 ? h[p + 7] - b7 : 0, e7 = u7 ? h[q + 7] - b7 : 0;
+    const r = s * d;
+    const r2 = r + d;
+    const bit = 1 << (s & 7);
+    const bit2 = bit << 1;
+    let n1 = 0;
+    let n2 = 0;
+    for (let l = 0; l < d; l++) {
+      const o = l << 3;
+      let a = b[l];
+      let g = a;
+      let x = w[o];
+      a += x * c0;
+      g += x * e0;
+      if (u1) {
+        x = w[o + 1];
+        a += x * c1;
+        g += x * e1;
+        if (u2) {
+          x = w[o + 2];
+          a += x * c2;
+          g += x * e2;
+          if (u3) {
+            x = w[o + 3];
+            a += x * c3;
+            g += x * e3;
+            if (u4) {
+              x = w[o + 4];
+              a += x * c4;
+              g += x * e4;
+              if (u5) {
+                x = w[o + 5];
+                a += x * c5;
+                g += x * e5;
+                if (u6) {
+                  x = w[o + 6];
+                  a += x * c6;
+                  g += x * e6;
+                  if (u7) {
+                    x = w[o + 7];
+                    a += x * c7;
+                    g += x * e7;
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      pre[r + l] = a;
+      if (a > 0) {
+        z[r + l] = a;
+        index[r + n1++] = l;
+        masks[l] |= bit;
+      }
+      if (two) {
+        pre[r2 + l] = g;
+        if (g > 0) {
+          z[r2 + l] = g;
+          index[r2 + n2++] = l;
+          masks[l] |= bit2;
+        }
+      }
+    }
+    count[s] = n1;
+    if (two) count[s + 1] = n2;
+    if (s >= blockEnd) {
+      for (let k = r, end = r + n1; k < end; k++) zSum += z[r + index[k]];
+      if (two) for (let k = r2, end = r2 + n2; k < end; k++) zSum += z[r2 + index[k]];
+    } else if ((s & 7) === 6) {
+      const r0 = (s - 6) * d;
+      for (let l = 0; l < d; l++) {
+        for (let bits = masks[l]; bits !== 0; ) {
+          const low = bits & -bits;
+          zSum += z[r0 + (31 - Math.clz32(low)) * d + l];
+          bits ^= low;
+        }
+      }
     }
   }
   return zSum;
