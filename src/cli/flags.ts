@@ -1,6 +1,7 @@
 // Config fields as CLI flags: one table per schema says which flag sets which field; help texts
 // show the schema's defaults; values are parsed strictly and bad ones become one-line errors.
 
+import os from 'node:os';
 import { Option, type Command } from 'commander';
 
 /** Bad user input: printed as one line, exit code 2. */
@@ -72,4 +73,12 @@ export function collectInput(options: Record<string, unknown>, specs: readonly F
 /** Flags of `specs` that were given on the command line. */
 export function givenFlags(options: Record<string, unknown>, specs: readonly FlagSpec[]): string[] {
   return specs.filter((spec) => options[optionKey(spec.flag)] !== undefined).map(flagName);
+}
+
+/** --workers: an integer in [1, 256]; default the number of cores. */
+export function parseWorkers(text: string | undefined): number {
+  if (text === undefined) return os.availableParallelism();
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1 || value > 256) throw new UsageError(`--workers must be an integer in [1, 256] (got "${text}")`);
+  return value;
 }

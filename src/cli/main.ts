@@ -17,7 +17,7 @@ import { isFreshDir } from '../experiments/store.js';
 import { DivergenceError } from '../train/trainToy.js';
 import { SaeDivergenceError } from '../train/trainSae.js';
 import { VERSION } from '../version.js';
-import { UsageError, addFlags, collectInput, givenFlags } from './flags.js';
+import { UsageError, addFlags, collectInput, givenFlags, parseWorkers } from './flags.js';
 import { createProgress, progressMode } from './progress.js';
 import { saeSummaryTable, toySummaryTable } from './summary.js';
 import { SAE_FLAGS, TOY_FLAGS } from './toyFlags.js';
@@ -136,13 +136,6 @@ export function parseArgs(argv: readonly string[]): ToyCommand | SaeCommand | 'e
   const outDir = (options.out as string | undefined) ?? path.join('results', name ?? timestamp());
   if (!isFreshDir(outDir)) throw new UsageError(`--out ${outDir} already exists and is not empty: choose another --out or --name`);
   return { kind: 'toy', config, sae, outDir, plots, quiet, resume: false, workers };
-}
-
-function parseWorkers(text: string | undefined): number {
-  if (text === undefined) return os.availableParallelism();
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1 || value > 256) throw new UsageError(`--workers must be an integer in [1, 256] (got "${text}")`);
-  return value;
 }
 
 function parseResume(options: Record<string, unknown>, plots: boolean, quiet: boolean, workers: number): ToyCommand {

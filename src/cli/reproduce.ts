@@ -2,6 +2,7 @@
 // write DIR/report.html (one offline page, inline SVG) and DIR/verdicts.json.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { runReproduce, verdictsJson, type ReproduceResult } from '../experiments/reproduce.js';
@@ -9,6 +10,7 @@ import { writeFileAtomic, writeJson } from '../experiments/store.js';
 import { renderSpec } from '../report/render.js';
 import { reportHtml } from '../report/reportHtml.js';
 import { VERSION } from '../version.js';
+import { UsageError, parseWorkers } from './flags.js';
 
 export const DEFAULT_REPRODUCE_DIR = path.join('results', 'reproduce');
 
@@ -38,6 +40,7 @@ export async function reproduceMain(argv: readonly string[]): Promise<number> {
     .configureOutput({ outputError: () => {} })
     .option('--quick', 'a smaller version (a few minutes on 2 cores)')
     .option('--out <dir>', `output folder (default: ${DEFAULT_REPRODUCE_DIR})`)
+    .option('--workers <N>', `worker threads for the toy models; results do not depend on it (default: ${os.availableParallelism()}, the number of cores)`)
     .option('--quiet', 'no progress output');
   try {
     program.parse(argv as string[], { from: 'user' });
@@ -49,10 +52,18 @@ export async function reproduceMain(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  const opts = program.opts<{ quick?: boolean; out?: string; quiet?: boolean }>();
+  const opts = program.opts<{ quick?: boolean; out?: string; quiet?: boolean; workers?: string }>();
+  let workers: number;
+  try {
+    workers = parseWorkers(opts.workers);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`superposition reproduce: error: ${error.message}\n`);
+    return 2;
+  }
   const outDir = opts.out ?? DEFAULT_REPRODUCE_DIR;
   const log = opts.quiet ? undefined : (line: string) => process.stderr.write(`reproduce: ${line}\n`);
-  const result = await runReproduce({ quick: opts.quick === true, log });
+  const result = await runReproduce({ quick: opts.quick === true, workers, log });
   await writeReproduce(outDir, result);
   if (!opts.quiet) {
     for (const claim of result.claims) process.stdout.write(`${claim.verdict.padEnd(15)} ${claim.id}\n`);

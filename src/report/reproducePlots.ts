@@ -220,3 +220,74 @@ export function recoverySpec(
     ],
   } as TopLevelSpec;
 }
+
+/** The fractions D = k/m of small configurations (a feature alone, tetrahedron, triangle, digon, pentagon, square antiprism). */
+export interface FractionLine {
+  label: string;
+  value: number;
+}
+
+/** Dimensions per feature m/‖W‖²_F against 1/(1−S) (log scale), mean ± SD over seeds, rules at 1 and 1/2. */
+export function dimsPerFeatureSpec(curve: { inverseDensity: number; mean: number; sd: number; perSeed: number[] }[], subtitle: string): TopLevelSpec {
+  const rows = curve.map((c) => ({ x: c.inverseDensity, mean: finite(c.mean), lo: finite(c.mean - c.sd), hi: finite(c.mean + c.sd) }));
+  const seeds = curve.flatMap((c) => c.perSeed.map((v) => ({ x: c.inverseDensity, value: finite(v) })));
+  const x = { field: 'x', type: 'quantitative', title: '1 / (1 − S)', scale: { type: 'log' } };
+  return {
+    $schema: SCHEMA,
+    title: { text: 'Dimensions per feature m / ‖W‖²_F', subtitle },
+    width: 420,
+    height: 240,
+    layer: [
+      { data: { values: [{ y: 1 }, { y: 0.5 }] }, mark: { type: 'rule', color: '#f58518', strokeDash: [4, 3] }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+      { data: { values: rows }, mark: { type: 'area', opacity: 0.25, color: '#4c78a8' }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: 'dimensions per feature' }, y2: { field: 'hi' } } },
+      { data: { values: seeds }, mark: { type: 'point', size: 12, color: '#888', opacity: 0.7 }, encoding: { x, y: { field: 'value', type: 'quantitative' } } },
+      { data: { values: rows }, mark: { type: 'line', point: { size: 20 }, color: '#4c78a8' }, encoding: { x, y: { field: 'mean', type: 'quantitative' } } },
+    ],
+  } as TopLevelSpec;
+}
+
+/** Feature dimensionalities D_i: a scatter against 1/(1−S) and their histogram, both with the fraction lines. */
+export function dimensionalitySpec(
+  points: { inverseDensity: number; D: number }[],
+  histogram: { from: number; to: number; count: number }[],
+  fractions: readonly FractionLine[],
+  subtitle: string,
+): TopLevelSpec {
+  const lines = fractions.map((f) => ({ y: f.value, label: f.label }));
+  const rule = { data: { values: lines }, mark: { type: 'rule', color: '#f58518', opacity: 0.6, strokeDash: [4, 3] }, encoding: { y: { field: 'y', type: 'quantitative' } } };
+  const label = {
+    data: { values: lines },
+    mark: { type: 'text', align: 'left', dx: 3, color: '#c55f00', fontSize: 10 },
+    encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } },
+  };
+  const y = { field: 'D', type: 'quantitative', title: 'feature dimensionality Dᵢ', scale: { domain: [0, 1.05] } };
+  return {
+    $schema: SCHEMA,
+    title: { text: 'Feature dimensionalities Dᵢ = ‖Wᵢ‖² / Σⱼ (Ŵᵢ·Wⱼ)²', subtitle },
+    hconcat: [
+      {
+        title: 'per feature (‖Wᵢ‖ > 0.5)',
+        width: 380,
+        height: 260,
+        layer: [
+          rule,
+          { data: { values: points.map((p) => ({ x: p.inverseDensity, D: finite(p.D) })) }, mark: { type: 'point', size: 8, filled: true, opacity: 0.35, color: '#4c78a8' }, encoding: { x: { field: 'x', type: 'quantitative', title: '1 / (1 − S)', scale: { type: 'log' } }, y } },
+          label,
+        ],
+      },
+      {
+        title: 'histogram (all seeds and sparsities)',
+        width: 220,
+        height: 260,
+        layer: [
+          rule,
+          {
+            data: { values: histogram },
+            mark: { type: 'rect', color: '#4c78a8' },
+            encoding: { y: { field: 'from', type: 'quantitative', title: 'Dᵢ', scale: { domain: [0, 1.05] } }, y2: { field: 'to' }, x: { field: 'count', type: 'quantitative', title: 'features' }, x2: { value: 0 } },
+          },
+        ],
+      },
+    ],
+  } as TopLevelSpec;
+}

@@ -1,0 +1,50 @@
+// The training budget of every claim experiment: --quick and the full run.
+
+/** Per experiment: the training budget of --quick and of the full run. */
+export function budget(quick: boolean) {
+  return quick
+    ? {
+        pentagon: { steps: 3000, batchSize: 512, lr: 3e-3, seeds: 3, sparsity: [0, 0.5, 0.7, 0.8, 0.9] },
+        n20: {
+          steps: 3000,
+          batchSize: 256,
+          lr: 3e-3,
+          seeds: 3,
+          sparsity07: [0, 0.1, 0.3, 0.5, 0.7, 0.75, 0.8, 0.82, 0.84, 0.85, 0.86, 0.87, 0.9, 0.93, 0.95, 0.99],
+          sparsity09: [0, 0.5, 0.8, 0.9, 0.99],
+        },
+        phase: { steps: 3000, batchSize: 512, lr: 3e-3, seeds: 3, importance: [0.1, 0.3, 0.5, 1, 2, 3, 10], density: [0.01, 0.03, 0.1, 0.3, 1] },
+        sae: { steps: 4000, batchSize: 512, seeds: 3, sparsity: [0, 0.7, 0.9, 0.95, 0.99] },
+        correlated: { steps: 4000, batchSize: 512, lr: 3e-3, seeds: 5, sparsity: 0.9 },
+        uniform: { nFeatures: 200, nHidden: 20, steps: 2000, batchSize: 256, lr: 3e-3, seeds: 3, points: 8, maxInverseDensity: 20 },
+        evalSize: 20_000,
+      }
+    : {
+        pentagon: { steps: 10_000, batchSize: 1024, lr: 1e-3, seeds: 5, sparsity: [0, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95] },
+        n20: {
+          steps: 10_000,
+          batchSize: 1024,
+          lr: 1e-3,
+          seeds: 5,
+          sparsity07: [
+            0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.77, 0.79, 0.8, 0.81, 0.82, 0.83, 0.84, 0.85, 0.86, 0.87, 0.88, 0.89, 0.9,
+            0.91, 0.93, 0.95, 0.97, 0.99,
+          ],
+          sparsity09: [0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99],
+        },
+        phase: {
+          steps: 10_000,
+          batchSize: 1024,
+          lr: 1e-3,
+          seeds: 5,
+          importance: [0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10],
+          density: [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
+        },
+        sae: { steps: 10_000, batchSize: 1024, seeds: 3, sparsity: [0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99] },
+        correlated: { steps: 10_000, batchSize: 1024, lr: 1e-3, seeds: 10, sparsity: 0.9 },
+        uniform: { nFeatures: 200, nHidden: 20, steps: 10_000, batchSize: 1024, lr: 1e-3, seeds: 3, points: 16, maxInverseDensity: 20 },
+        evalSize: 100_000,
+      };
+}
+
+export type Budget = ReturnType<typeof budget>;
