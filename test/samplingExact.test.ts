@@ -91,6 +91,22 @@ describe('sampleInstance is bit-identical to the plain geometric-skip sampler', 
     }
   }
 
+  it('probabilities changed in place between batches are seen (the per-array table cache is refreshed)', () => {
+    const dist = distribution(new Array<number>(6).fill(0.1));
+    const fast = new Rng(4);
+    const slow = new Rng(4);
+    const xFast = new Float64Array(256 * 6);
+    const xSlow = new Float64Array(256 * 6);
+    const schedule = [0.1, 0.5, 0.5, 0.02, 1, 0, 0.3, 0.1];
+    for (let t = 0; t < 400; t++) {
+      dist.featureProbability[t % 6] = schedule[t % schedule.length];
+      sampleInstance(dist, 0, fast, xFast, 256);
+      referenceSampleInstance(dist, 0, slow, xSlow, 256);
+      expect(firstDifference(xFast, xSlow), `batch ${t}`).toBe(-1);
+    }
+    expect(fast.getState()).toEqual(slow.getState());
+  });
+
   it('sampleBatch over instances (the paper grid of sparsities), 500 batches', () => {
     const grid = Array.from({ length: 20 }, (_, k) => 1 - Math.pow(20, -k / 19));
     const n = 5;

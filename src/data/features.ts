@@ -50,6 +50,26 @@ const MAX_TABLES = 256;
 
 const skipTables = new Map<number, Int32Array>();
 
+/**
+ * Per featureProbability array: the p each table was looked up for and the table, per entry, so
+ * that a batch finds its tables without a Map lookup by number (which boxes the key: the hot loop
+ * allocates nothing). An entry is looked up again when its p changed since.
+ */
+interface TableCache {
+  p: Float64Array;
+  tables: (Int32Array | null)[];
+}
+const tableCaches = new WeakMap<Float64Array, TableCache>();
+
+function tableCache(probability: Float64Array): TableCache {
+  let cache = tableCaches.get(probability);
+  if (cache === undefined || cache.p.length !== probability.length) {
+    cache = { p: new Float64Array(probability.length).fill(NaN), tables: new Array<Int32Array | null>(probability.length).fill(null) };
+    tableCaches.set(probability, cache);
+  }
+  return cache;
+}
+
 function ratio(k: number, logFailure: number): number {
   return Math.log((k + 1) * TWO_POW_MINUS_32) / logFailure;
 }
@@ -134,8 +154,10 @@ function sampleColumns(
   }
   const rows = activeRows;
   const values = activeValues;
+  const cache = tableCache(dist.featureProbability);
   for (let i = 0; i < n; i++) {
-    const p = dist.featureProbability[instance * n + i];
+    const e0 = instance * n + i;
+    const p = dist.featureProbability[e0];
     if (p <= 0) continue;
     const column = base + i;
     let count = 0;
@@ -145,7 +167,11 @@ function sampleColumns(
       count = batchSize;
     } else {
       const logFailure = Math.log1p(-p);
-      const table = skipTable(p);
+      if (!(cache.p[e0] === p)) {
+        cache.tables[e0] = skipTable(p);
+        cache.p[e0] = p;
+      }
+      const table = cache.tables[e0];
       let row = -1;
       for (;;) {
         // Number of inactive rows before the next active one: floor(log U / log(1 − p)).

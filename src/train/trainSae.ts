@@ -244,7 +244,8 @@ function instanceStep(training: SaeTraining, group: SaeGroup, instance: SaeInsta
 
 export function deadCount(instance: SaeInstance, window: number): number {
   let dead = 0;
-  for (const s of instance.state.stepsSinceFired) if (s >= window) dead++;
+  const since = instance.state.stepsSinceFired;
+  for (let l = 0; l < since.length; l++) if (since[l] >= window) dead++;
   return dead;
 }
 
@@ -255,7 +256,7 @@ export function saeTrainStep(training: SaeTraining): void {
   const lr = learningRate(training.schedule, step);
   for (const group of training.groups) {
     for (const instance of group.instances) instanceStep(training, group, instance);
-    for (const name of Object.keys(group.params)) adamStep(group.params[name], group.grads[name], group.adam[name], lr, training.adamOptions);
+    for (const name in group.params) adamStep(group.params[name], group.grads[name], group.adam[name], lr, training.adamOptions);
     for (const instance of group.instances) normaliseDecoderColumns(group.shape, instance.params.W_dec);
   }
   const done = step + 1;

@@ -350,6 +350,22 @@ export function reluPreActivations(
   z: Float64Array,
   active: ActiveLatents,
 ): number {
+  reluEncoder(shape, W, bias, bDec, h, batchSize, pre, z, active);
+  return kernelResult[0];
+}
+
+/** reluPreActivations with Σ z left in kernelResult[0] instead of returned (no boxed float). */
+export function reluEncoder(
+  shape: SaeShape,
+  W: Floats,
+  bias: Floats,
+  bDec: Floats,
+  h: Floats,
+  batchSize: number,
+  pre: Float64Array,
+  z: Float64Array,
+  active: ActiveLatents,
+): void {
   const { nInput: m, dictSize: d } = shape;
   if (m <= NARROW) {
     // Rows of W_enc and b_dec zero-padded to 8 (the padding is never read: lanes j ≥ m are skipped).
@@ -358,7 +374,8 @@ export function reluPreActivations(
     const bd8 = scratch(S_BDEC, NARROW).fill(0, 0, NARROW);
     for (let j = 0; j < m; j++) bd8[j] = bDec[j];
     if (latentMasks.length < d) latentMasks = new Int32Array(d);
-    return reluNarrow(m, d, w8, float64Copy(S_BIAS, bias, d), bd8, h, batchSize, pre, z, active.count, active.index, latentMasks);
+    reluNarrow(m, d, w8, float64Copy(S_BIAS, bias, d), bd8, h, batchSize, pre, z, active.count, active.index, latentMasks);
+    return;
   }
   const w = float64Copy(S_W, W, d * m);
   const b = float64Copy(S_BIAS, bias, d);
@@ -418,8 +435,14 @@ export function reluPreActivations(
       if (a > 0) zSum += reluEntry(a, s, l, d, z, count, index);
     }
   }
-  return zSum;
+  kernelResult[0] = zSum;
 }
+
+/**
+ * Where kernels that are not inlined leave a float result (a float returned from a call is boxed in
+ * a fresh heap number; a store into this array is not): the hot loop allocates nothing.
+ */
+export const kernelResult = new Float64Array(1);
 
 /** reluNarrow's scratch: per latent, the samples of the current block of 8 where it fired (bit k). */
 let latentMasks = new Int32Array(64);
@@ -430,7 +453,8 @@ let latentMasks = new Int32Array(64);
  * is b_l + Σ_{j<m} W_lj (h_j − b_dec,j) in increasing j, as in encoderBlocks). The active lists are
  * built per sample in increasing l. Σ z is accumulated in the order of the 8-sample kernel (per
  * block of 8 samples, latent by latent, then sample by sample; past the last full block, sample by
- * sample), replayed from per-latent bit masks of the block, so it is bit-identical too.
+ * sample), replayed from per-latent bit masks of the block, so it is bit-identical too. Σ z goes
+ * to kernelResult[0].
  */
 function reluNarrow(
   m: number,
@@ -445,7 +469,7 @@ function reluNarrow(
   count: Int32Array,
   index: Int32Array,
   masks: Int32Array,
-): number {
+): void {
   const u1 = m > 1, u2 = m > 2, u3 = m > 3, u4 = m > 4, u5 = m > 5, u6 = m > 6, u7 = m > 7;
   const b0 = bd[0], b1 = bd[1], b2 = bd[2], b3 = bd[3], b4 = bd[4], b5 = bd[5], b6 = bd[6], b7 = bd[7];
   let zSum = 0;
@@ -545,7 +569,7 @@ function reluNarrow(
       }
     }
   }
-  return zSum;
+  kernelResult[0] = zSum;
 }
 
 /** Record an active entry (pre = a > 0) of sample s; returns a. Small enough to be inlined. */
@@ -704,6 +728,30 @@ export function sparseReconstructionBackward(
   gradZ: Float64Array | null = null,
   gradPre: Float64Array | null = null,
 ): number {
+  sparseReconstructionBackwardInto(shape, Wenc, Wdec, bDec, h, z, batchSize, active, gradPreOffset, hHat, gradHHat, gradWenc, gradBenc, gradWdec, gradBdec, gradZ, gradPre);
+  return kernelResult[0];
+}
+
+/** sparseReconstructionBackward with L_rec left in kernelResult[0] instead of returned (no boxed float). */
+export function sparseReconstructionBackwardInto(
+  shape: SaeShape,
+  Wenc: Floats,
+  Wdec: Floats,
+  bDec: Floats,
+  h: Floats,
+  z: Float64Array,
+  batchSize: number,
+  active: ActiveLatents,
+  gradPreOffset: number,
+  hHat: Float64Array,
+  gradHHat: Float64Array,
+  gradWenc: Float64Array,
+  gradBenc: Float64Array,
+  gradWdec: Float64Array,
+  gradBdec: Float64Array,
+  gradZ: Float64Array | null,
+  gradPre: Float64Array | null,
+): void {
   const { nInput: m, dictSize: d } = shape;
   // Rows of the float64 copies have `stride` entries: 8 (zero-padded) for the register kernel.
   const narrow = m <= NARROW;
@@ -716,8 +764,9 @@ export function sparseReconstructionBackward(
   const gbe = scratch(S_BIAS, d).fill(0, 0, d);
   const gbd = scratch(S_GRAD_BDEC, stride).fill(0, 0, stride);
   const { count, index } = active;
-  const pass = narrow ? sparseBackwardNarrow : sparseBackwardWide;
-  const sum = pass(m, d, wt, bd, h, z, batchSize, count, index, gradPreOffset, hHat, gradHHat, gwt, gwe, gbe, gbd, gradZ, gradPre);
+  if (narrow) sparseBackwardNarrow(m, d, wt, bd, h, z, batchSize, count, index, gradPreOffset, hHat, gradHHat, gwt, gwe, gbe, gbd, gradZ, gradPre);
+  else sparseBackwardWide(m, d, wt, bd, h, z, batchSize, count, index, gradPreOffset, hHat, gradHHat, gwt, gwe, gbe, gbd, gradZ, gradPre);
+  const sum = kernelResult[0];
   // The encoder's share of ∂L/∂b_dec, −Σ_s Σ_l ∂L/∂pre_sl W_enc[l, :] = −Σ_l ∂L/∂b_enc,l W_enc[l, :].
   const we = float64Copy(S_W, Wenc, d * m);
   for (let l = 0; l < d; l++) {
@@ -730,14 +779,14 @@ export function sparseReconstructionBackward(
     }
   }
   for (let j = 0; j < m; j++) gradBdec[j] += gbd[j];
-  return sum / batchSize;
+  kernelResult[0] = sum / batchSize;
 }
 
 /**
  * sparseReconstructionBackward's per-sample pass for m ≤ 8: a sample's ĥ, ∂L/∂ĥ and h − b_dec live
  * in 8 local variables (rows of wt, gwt, gwe have stride 8, zero-padded), which avoids the
  * load/store traffic and loop overhead of m-long inner loops; lanes 4–7 only run when m > 4.
- * Returns Σ_s ‖h_s − ĥ_s‖².
+ * Σ_s ‖h_s − ĥ_s‖² goes to kernelResult[0].
  */
 function sparseBackwardNarrow(
   m: number,
@@ -758,7 +807,7 @@ function sparseBackwardNarrow(
   gbd: Float64Array,
   gradZ: Float64Array | null,
   gradPre: Float64Array | null,
-): number {
+): void {
   const u1 = m > 1;
   const u2 = m > 2;
   const u3 = m > 3;
@@ -900,10 +949,10 @@ function sparseBackwardNarrow(
       }
     }
   }
-  return loss;
+  kernelResult[0] = loss;
 }
 
-/** sparseReconstructionBackward's per-sample pass for any m (rows of stride m). Returns Σ_s ‖h_s − ĥ_s‖². */
+/** sparseReconstructionBackward's per-sample pass for any m (rows of stride m); Σ_s ‖h_s − ĥ_s‖² to kernelResult[0]. */
 function sparseBackwardWide(
   m: number,
   d: number,
@@ -923,7 +972,7 @@ function sparseBackwardWide(
   gbd: Float64Array,
   gradZ: Float64Array | null,
   gradPre: Float64Array | null,
-): number {
+): void {
   const acc = scratch(S_ROW, m);
   const gh = scratch(S_ROW2, m);
   const hc = scratch(S_ROW3, m);
@@ -969,7 +1018,7 @@ function sparseBackwardWide(
       }
     }
   }
-  return loss;
+  kernelResult[0] = loss;
 }
 
 /** Remove from each decoder column's gradient its component along the column (W_dec [input, latent]). */

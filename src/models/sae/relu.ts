@@ -6,8 +6,9 @@
 //
 // Speed: z is sparse, and ReLU passes gradient only where pre > 0. The encoder is the only dense
 // O(B·d·m) work; it also collects, per sample, the latents with pre > 0 (common.ts,
-// reluPreActivations). ĥ, ∂L/∂ĥ, ∂L/∂z = W_decᵀ ∂L/∂ĥ and all parameter gradients then cost
-// O(L0·m) per sample (sparseReconstructionBackward). Training fills ws.pre, ws.z, ws.hHat and
+// reluEncoder). ĥ, ∂L/∂ĥ, ∂L/∂z = W_decᵀ ∂L/∂ĥ and all parameter gradients then cost
+// O(L0·m) per sample (sparseReconstructionBackwardInto). Float results come back in kernelResult,
+// so a step allocates nothing. Training fills ws.pre, ws.z, ws.hHat and
 // ws.gradHHat; ws.gradZ and ws.gradPre are not used (∂L/∂pre = ∂L/∂z + λ/B on the active
 // latents, 0 elsewhere). ws.extra.activeCount / activeIndex hold the active lists of the last batch,
 // which also give the training loop its firing counts (countFiring) without a scan of z.
@@ -18,26 +19,36 @@ import {
   countListed,
   createSharedWorkspace,
   decodeActive,
-  reluPreActivations,
+  kernelResult,
+  reluEncoder,
   sharedParameterShapes,
-  sparseReconstructionBackward,
+  sparseReconstructionBackwardInto,
 } from './common.js';
 import type { SaeArchitecture, SaeGrads, SaeHyper, SaeLoss, SaeParams, SaeShape, SaeState, SaeWorkspace } from './types.js';
+
+/** The ActiveLatents view of each workspace's lists (kept, so that a step allocates nothing). */
+const listsOf = new WeakMap<SaeWorkspace, ActiveLatents>();
 
 /** The workspace's active-latent lists, created on first use for workspaces made elsewhere. */
 function activeLatents(shape: SaeShape, ws: SaeWorkspace, batchSize: number): ActiveLatents {
   const count = ws.extra.activeCount as Int32Array | undefined;
   const index = ws.extra.activeIndex as Int32Array | undefined;
-  if (count !== undefined && index !== undefined && count.length >= batchSize && index.length >= batchSize * shape.dictSize) return { count, index };
+  if (count !== undefined && index !== undefined && count.length >= batchSize && index.length >= batchSize * shape.dictSize) {
+    const lists = listsOf.get(ws);
+    if (lists !== undefined && lists.count === count && lists.index === index) return lists;
+    listsOf.set(ws, { count, index });
+    return { count, index };
+  }
   const active = createActiveLatents(shape, batchSize);
   ws.extra.activeCount = active.count;
   ws.extra.activeIndex = active.index;
+  listsOf.set(ws, active);
   return active;
 }
 
-/** z, ĥ (and pre) for a batch; returns Σ z. */
-function forward(shape: SaeShape, params: SaeParams, h: ArrayLike<number>, batchSize: number, ws: SaeWorkspace, active: ActiveLatents): number {
-  return reluPreActivations(shape, params.W_enc, params.b_enc, params.b_dec, h, batchSize, ws.pre, ws.z, active);
+/** pre and z for a batch, and the active lists; Σ z is left in kernelResult[0]. */
+function forward(shape: SaeShape, params: SaeParams, h: ArrayLike<number>, batchSize: number, ws: SaeWorkspace, active: ActiveLatents): void {
+  reluEncoder(shape, params.W_enc, params.b_enc, params.b_dec, h, batchSize, ws.pre, ws.z, active);
 }
 
 export const reluSae: SaeArchitecture = {
@@ -62,13 +73,14 @@ export const reluSae: SaeArchitecture = {
     grads: SaeGrads,
   ): SaeLoss {
     const active = activeLatents(shape, ws, batchSize);
-    const zSum = forward(shape, params, h, batchSize, ws, active);
+    forward(shape, params, h, batchSize, ws, active);
+    const zSum = kernelResult[0];
     grads.W_enc.fill(0);
     grads.b_enc.fill(0);
     grads.W_dec.fill(0);
     grads.b_dec.fill(0);
     // ∂L/∂pre = ∂L_rec/∂z + λ/B on the active latents (ReLU' = 1 there, and ∂‖z‖₁/∂z = 1).
-    const reconstruction = sparseReconstructionBackward(
+    sparseReconstructionBackwardInto(
       shape,
       params.W_enc,
       params.W_dec,
@@ -84,7 +96,10 @@ export const reluSae: SaeArchitecture = {
       grads.b_enc,
       grads.W_dec,
       grads.b_dec,
+      null,
+      null,
     );
+    const reconstruction = kernelResult[0];
     const sparsity = (hyper.l1 * zSum) / batchSize;
     return { reconstruction, sparsity, auxiliary: 0, total: reconstruction + sparsity };
   },
