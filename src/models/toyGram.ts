@@ -1,6 +1,6 @@
 // The fast kernel behind toyModel.lossAndGradients: the same loss and gradient as the reference
 // (toyModel.lossAndGradientsReference, up to rounding), computed per instance along the cheapest of
-// three routes. Per instance: n features, m hidden, B samples, R of them with an active input;
+// four routes. Per instance: n features, m hidden, B samples, R of them with an active input;
 // sample b has a_b active inputs (A = Σ a_b, Q = Σ a_b(a_b + 1)/2); g = ∂L/∂a, c_l = 2 I_l / (B n).
 //
 //   'h'      h = W x, a = b + Wᵀh, g, then ∂W = Σ h gᵀ + (W g) xᵀ, four samples at a time so that each
@@ -11,6 +11,11 @@
 //            nonzero g (sweepRows); ∂L/∂W = W (M + Mᵀ) (n²m).      ≈ A|P| + A·ν + n²m·3/2 (+ moments)
 //   'hybrid' forward as 'gram' (g stored per sample), backward as 'h' per sample (no n²m term):
 //            for large n with few nonzero g.
+//   'h32'    route 'h' in float32 WebAssembly SIMD, four lanes per instruction (wasm/toyDense.ts,
+//            driven by src/models/wasm/toyDense.ts): blocks of samples, h = W x and (W g) xᵀ over dense
+//            rows of x or gathered over the active inputs; sums over the batch in float64. Only for
+//            float32 parameters (training), whose precision it keeps; float64 callers (gradient
+//            checks, the 1e-12 agreement tests) never get it. ≈ 5 (dense) or 3 (gathered) · R·nm / 4
 //
 // Outputs in route 'gram' (classifyOutputs): x lies in [xlo, xhi] ∋ 0 over the batch, so a_l lies
 // between b_l + Σ_i min(G_li xlo, G_li xhi) and b_l + Σ_i max(…). A lower bound > 0 (beyond a rounding
@@ -23,23 +28,28 @@
 // the moments too and record only corrections where their ReLU is off; the rest (DOWN) record their
 // entries where it is on. Samples with no active input all share a = b: computed once.
 //
-// The cost model (timeH, timeGram; in ns, measured on the workloads W1–W4 of the performance issue):
-// route 'h' is estimated from R, A; G is formed only when its cost leaves room to beat that; then the
+// The cost model (timeH, timeH32, timeGram; in ns, measured on the workloads W1–W4 of the performance
+// issue): route 'h' (or 'h32', if the parameters are float32 and WebAssembly SIMD loads in this thread)
+// is estimated from R, A; G is formed only when its cost leaves room to beat that; then the
 // classification gives |P|, the moments' cost and an estimate of the entries of g per sample (half of
 // the DOWN outputs, a quarter of the UP ones), and the cheapest route is taken. The choice is a
-// deterministic function of (params, batch), never of earlier calls or of whether gradients are
-// wanted: a resumed run takes the same routes and gives the same bits, and the loss is the same with
+// deterministic function of (params, batch) — and of whether WebAssembly SIMD runs at all, the same
+// in every Node thread — never of earlier calls or of whether gradients are wanted: a resumed run takes the same routes and gives the same bits, and the loss is the same with
 // or without gradients.
 //
 // Within a sample, the loops over outputs treat every target as 0 (loss I_l a_l², entry c_l a_l,
 // computed without branches as (a ± |a|)/2); the few active outputs are then fixed up (target x_l).
-// Everything runs in float64 on float64 copies of the instance's W and b, so the hot loops see one
-// array type whatever the caller's (Float32Array in training, Float64Array in tests).
+// Routes but 'h32' run in float64 on float64 copies of the instance's W and b, so the hot loops see
+// one array type whatever the caller's (Float32Array in training, Float64Array in tests).
 
 import type { FloatArray, ToyModelGrads, ToyModelParams, ToyModelShape } from './toyModel.js';
+import { denseKernelAvailable, sweepHidden32 } from './wasm/toyDense.js';
 
-/** 'h' and 'gram' (forward and backward each), 'hybrid' (forward 'gram', backward 'h'). */
-export type KernelRoute = 'h' | 'gram' | 'hybrid';
+/**
+ * 'h' and 'gram' (forward and backward each), 'hybrid' (forward 'gram', backward 'h'), 'h32' (route 'h'
+ * in float32 WebAssembly SIMD: wasm/toyDense.ts).
+ */
+export type KernelRoute = 'h' | 'gram' | 'hybrid' | 'h32';
 
 /** Force choices (tests, benchmarks); anything left out is chosen by the cost model. */
 export interface KernelOptions {
@@ -48,6 +58,8 @@ export interface KernelOptions {
   moments?: boolean;
   /** Route 'gram' only: false computes every output sample by sample (no settled outputs at all). */
   settle?: boolean;
+  /** Route 'h32' only: h = W x and (W g) xᵀ over the active inputs (true) or over dense rows of x (false). */
+  gather?: boolean;
 }
 
 /** What the last call did, per instance. */
@@ -1238,6 +1250,20 @@ export function timeHybrid(n: number, m: number, rows: number, actives: number, 
 }
 
 /**
+ * Estimated ns of route 'h32' (src/models/wasm/toyDense.ts), fitted (within ±30%) to its times on
+ * n = 8 … 2000, m = 3 … 100, S = 0 … 0.99, batch 1024: ~0.037 ns per multiply-add of its products over
+ * rows padded to nP = 4⌈n/4⌉, mP = 4⌈m/4⌉ (a = b + Wᵀh, W g, h gᵀ, and h = W x, (W g) xᵀ when
+ * dense), ~0.28 per active input and hidden unit when those two gather the active inputs, ~2.3 per
+ * row and output (the ReLU, the loss, copies), ~3.6 per active input, ~10 µs per call.
+ */
+export function timeH32(n: number, m: number, rows: number, actives: number, gather: boolean): number {
+  const mP = (m + 3) & ~3;
+  const nP = (n + 3) & ~3;
+  const products = (gather ? 3 : 5) * rows * nP * mP;
+  return 0.037 * products + (gather ? 0.28 * actives * mP : 0) + 2.3 * rows * nP + 3.6 * actives + 10_000;
+}
+
+/**
  * toyModel.lossAndGradients along the routes above: x is [inst, batch, feat], importance
  * [inst, feat], lossOut [inst]; grads (when given) are overwritten. kw.reports tells what was done.
  */
@@ -1260,6 +1286,7 @@ export function lossAndGradientsFast(
   const pb = params.b;
   ensureBatchCapacity(kw, batchSize, n);
   const { Wt, Wd, b, imp, c, gWt, gb, kind, xVal } = kw;
+  const wasm32 = W instanceof Float32Array && denseKernelAvailable();
   for (let k = 0; k < shape.nInstances; k++) {
     const wBase = k * m * n;
     const fBase = k * n;
@@ -1280,17 +1307,23 @@ export function lossAndGradientsFast(
     const { rowPtr } = kw;
     const actives = rowPtr[rows];
 
-    // The route (the cost model in the header): 'h' unless G's own cost leaves room for 'gram';
-    // then G, the sorting of the outputs and the moments decide between 'h', 'gram' and 'hybrid'.
-    const costH = timeH(n, m, rows, actives, 4 * actives > rows * n);
-    let route: KernelRoute = options.route ?? (0.375 * n * n * m < costH ? 'gram' : 'h');
+    // The route (the cost model in the header): 'h' (or 'h32') unless G's own cost leaves room for
+    // 'gram'; then G, the sorting of the outputs and the moments decide between 'h', 'gram' and
+    // 'hybrid'. Route 'h32' is a candidate only for float32 parameters (training), where its float32
+    // arithmetic loses nothing the parameters keep; float64 callers keep the float64 routes.
+    const costH64 = timeH(n, m, rows, actives, 4 * actives > rows * n);
+    const gather32 = options.gather ?? timeH32(n, m, rows, actives, true) < timeH32(n, m, rows, actives, false);
+    const costH32 = wasm32 ? timeH32(n, m, rows, actives, gather32) : Infinity;
+    const routeH: KernelRoute = costH32 < costH64 ? 'h32' : 'h';
+    const costH = Math.min(costH64, costH32);
+    let route: KernelRoute = options.route ?? (0.375 * n * n * m < costH ? 'gram' : routeH);
     let nP = n;
     let nP1 = n;
     let nLin = 0;
     let nOn = 0;
     let nOff = 0;
     let moments = false;
-    if (route !== 'h') {
+    if (route === 'gram' || route === 'hybrid') {
       ensureGramCapacity(kw, n);
       gram(Wt, n, m, kw.G);
       let xlo = 0;
@@ -1320,10 +1353,10 @@ export function lossAndGradientsFast(
         const momentsCost = moments ? 3 * quad + n * n * m + nLin * n * m : 0;
         const costG = timeGram(n, m, rows, actives, nP, nP1, momentsCost);
         const costHybrid = timeHybrid(n, m, rows, actives, nP, nP1, momentsCost);
-        route = Math.min(costG, costHybrid) > costH ? 'h' : costHybrid < costG ? 'hybrid' : 'gram';
+        route = Math.min(costG, costHybrid) > costH ? routeH : costHybrid < costG ? 'hybrid' : 'gram';
       }
     }
-    if (route === 'h') {
+    if (route === 'h' || route === 'h32') {
       nP = n;
       nP1 = n;
       nLin = 0;
@@ -1336,7 +1369,7 @@ export function lossAndGradientsFast(
     // Forward (and the fused backward). The route does not depend on whether grads are wanted, so
     // neither does the loss, to the bit.
     gb.fill(0);
-    if (route !== 'h') kw.M.fill(0);
+    if (route === 'gram' || route === 'hybrid') kw.M.fill(0);
     let loss: number;
     if (route === 'gram') {
       groupRows(kw, n, rows);
@@ -1344,6 +1377,9 @@ export function lossAndGradientsFast(
     } else if (route === 'h') {
       kw.gWd.fill(0);
       loss = sweepHidden(kw, x, offset, n, m, relu, rows, grads !== undefined);
+    } else if (route === 'h32') {
+      const { rowPtr: rp, xIdx, gWd } = kw;
+      loss = sweepHidden32(x, offset, kw.rowOf, W, wBase, n, m, b, imp, c, rp, xIdx, xVal, rows, relu, grads !== undefined, gather32, gWd, gb);
     } else {
       ensureEntryCapacity(kw, rows, nP);
       if (moments) secondMoments(kw, n, rows);
@@ -1379,7 +1415,7 @@ export function lossAndGradientsFast(
 
     // Backward.
     const gW = grads.W;
-    if (route === 'h') {
+    if (route === 'h' || route === 'h32') {
       for (let e = 0; e < m * n; e++) gW[wBase + e] = kw.gWd[e];
     } else {
       gWt.fill(0);

@@ -54,12 +54,12 @@ interface Layout {
   rowPtr: number; // [rows + 1] i32, the compressed rows of x
   xIdx: number; // [actives] i32, feature of each active input
   xVal: number; // [actives] its value
-  X: number; // [max(rows + 3, R), nP] x of the non-empty rows, dense (sparse: of the block only)
+  X: number; // [max(rows + 3, R), nP] x of the non-empty rows, dense (gather: of the block only)
   G: number; // [R, nP] g = ∂L/∂a
   H: number; // [R, mP] h
   GH: number; // [R, mP] ∂L/∂h = W g
   gW64: number; // [mP, nP] float64 ∂L/∂W (h gᵀ, and (W g) xᵀ when dense)
-  gWt64: number; // [feat, mP] float64 (W g) xᵀ, transposed (sparse)
+  gWt64: number; // [feat, mP] float64 (W g) xᵀ, transposed (gathered)
   gb64: number; // [nP] float64 ∂L/∂b
 }
 
@@ -199,7 +199,7 @@ function ensureMemory(s: DenseState, end: number): void {
  * as in toyGram's workspace: row r is sample rowOf[r], its active inputs xIdx/xVal[rowPtr[r] ..
  * rowPtr[r+1])): returns the unscaled loss of those rows; when `grads`, writes ∂L/∂W of those rows
  * into gW [hidden, feat] and ∂L/∂b into gb [feat] (both overwritten). W is read at wBase ([hidden,
- * feat]); b, imp, c [feat] as toyGram keeps them. `sparse`: h = W x and (W g) xᵀ over the active
+ * feat]); b, imp, c [feat] as toyGram keeps them. `gather`: h = W x and (W g) xᵀ over the active
  * inputs only, x built block by block from the compressed rows; else over dense rows of x, copied
  * once.
  */
@@ -220,7 +220,7 @@ export function sweepHidden32(
   rows: number,
   relu: boolean,
   grads: boolean,
-  sparse: boolean,
+  gather: boolean,
   gW: Float64Array,
   gb: Float64Array,
 ): number {
@@ -252,7 +252,7 @@ export function sweepHidden32(
     f32[c32 + l] = inside ? c[l] : 0;
   }
   const rows4 = (rows + 3) & ~3;
-  if (sparse) {
+  if (gather) {
     const rp32 = L.rowPtr >> 2;
     for (let r = 0; r <= rows; r++) i32[rp32 + r] = rowPtr[r];
     const idx32 = L.xIdx >> 2;
@@ -277,7 +277,7 @@ export function sweepHidden32(
   const gb64 = L.gb64 >> 3;
   if (grads) {
     f64.fill(0, gW64, gW64 + mP * nP);
-    if (sparse) f64.fill(0, gWt64, gWt64 + n * mP);
+    if (gather) f64.fill(0, gWt64, gWt64 + n * mP);
     f64.fill(0, gb64, gb64 + nP);
   }
 
@@ -286,8 +286,8 @@ export function sweepHidden32(
   for (let r0 = 0; r0 < rows; r0 += R) {
     const valid = Math.min(R, rows - r0);
     const R4 = (valid + 3) & ~3; // the block's rows, padded to whole groups of four
-    const X = sparse ? L.X : L.X + 4 * r0 * nP; // the block's rows of x, dense
-    if (sparse) {
+    const X = gather ? L.X : L.X + 4 * r0 * nP; // the block's rows of x, dense
+    if (gather) {
       wasm.scatterRows(L.rowPtr, L.xIdx, L.xVal, X, r0, R4, valid, nP);
       wasm.hiddenSparse(L.rowPtr, L.xIdx, L.xVal, L.Wt, L.H, r0, R4, valid, mP);
     } else wasm.hidden(X, L.Wt, L.H, R4, n, nP, mP);
@@ -295,12 +295,12 @@ export function sweepHidden32(
     if (!grads) continue;
     wasm.columnSums(L.G, L.gb64, R4, nP);
     wasm.hidden(L.G, L.Wt, L.GH, R4, n, nP, mP); // ∂L/∂h = W g
-    wasm.accumulateW(L.H, L.GH, L.G, X, L.gW64, R4, m, nP, mP, sparse ? 0 : 1);
-    if (sparse) wasm.accumulateWtSparse(L.rowPtr, L.xIdx, L.xVal, L.GH, L.gWt64, r0, valid, mP);
+    wasm.accumulateW(L.H, L.GH, L.G, X, L.gW64, R4, m, nP, mP, gather ? 0 : 1);
+    if (gather) wasm.accumulateWtSparse(L.rowPtr, L.xIdx, L.xVal, L.GH, L.gWt64, r0, valid, mP);
   }
   if (!grads) return loss;
   for (let j = 0; j < m; j++) {
-    for (let l = 0; l < n; l++) gW[j * n + l] = f64[gW64 + j * nP + l] + (sparse ? f64[gWt64 + l * mP + j] : 0);
+    for (let l = 0; l < n; l++) gW[j * n + l] = f64[gW64 + j * nP + l] + (gather ? f64[gWt64 + l * mP + j] : 0);
   }
   for (let l = 0; l < n; l++) gb[l] = f64[gb64 + l];
   return loss;
