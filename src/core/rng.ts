@@ -93,6 +93,25 @@ export class Rng {
     return x % n;
   }
 
+  /**
+   * The four state words into out[0..3], and back (loadWords): for a generator inlined in a hot
+   * loop (features.ts), which keeps the state in locals and must advance it exactly as nextUint32.
+   * Neither allocates. The words are int32, as they are after any draw.
+   */
+  saveWords(out: Int32Array): void {
+    out[0] = this.s0;
+    out[1] = this.s1;
+    out[2] = this.s2;
+    out[3] = this.s3;
+  }
+
+  loadWords(words: Int32Array): void {
+    this.s0 = words[0];
+    this.s1 = words[1];
+    this.s2 = words[2];
+    this.s3 = words[3];
+  }
+
   /** The full state, for checkpoints. */
   getState(): [number, number, number, number, number] {
     return [this.s0, this.s1, this.s2, this.s3, this.spareNormal];

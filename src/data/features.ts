@@ -130,6 +130,13 @@ export function sampleInstanceProjected(
   sampleColumns(dist, instance, rng, x, batchSize, W, m, h);
 }
 
+/** The stream's state words while a column is drawn. */
+const words = new Int32Array(4);
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
 /** Rows of the current column's active entries, and their values as stored in x. */
 let activeRows = new Int32Array(1024);
 let activeValues = new Float64Array(1024);
@@ -172,22 +179,49 @@ function sampleColumns(
         cache.p[e0] = p;
       }
       const table = cache.tables[e0];
+      // xoshiro128** inlined (Rng.nextUint32, step for step), its state in locals for the column.
+      rng.saveWords(words);
+      let s0 = words[0];
+      let s1 = words[1];
+      let s2 = words[2];
+      let s3 = words[3];
       let row = -1;
       for (;;) {
-        // Number of inactive rows before the next active one: floor(log U / log(1 − p)).
-        const k = rng.nextUint32();
+        // Number of inactive rows before the next active one: floor(log U / log(1 − p)), U = (k + 1)/2³².
+        const k = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+        let t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = rotl(s3, 11);
         let skip = table === null ? FALLBACK : table[k >>> SHIFT];
         if (skip < 0) skip = Math.floor(Math.log((k + 1) * TWO_POW_MINUS_32) / logFailure);
         row += 1 + skip;
         if (row >= batchSize) break;
+        // The value: U = (k + 1)/2³² from the next draw (Rng.uniformPositive).
+        const v = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+        t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = rotl(s3, 11);
         const e = column + row * n;
-        x[e] = rng.uniformPositive();
+        x[e] = (v + 1) * TWO_POW_MINUS_32;
         if (h !== null) {
           // The stored value (rounded to float32 when x is a Float32Array) is the one h is made of.
           rows[count] = row;
           values[count++] = x[e];
         }
       }
+      words[0] = s0;
+      words[1] = s1;
+      words[2] = s2;
+      words[3] = s3;
+      rng.loadWords(words);
     }
     if (W !== null && h !== null) project(W, n, i, m, rows, values, count, h);
   }
