@@ -19,7 +19,7 @@ import {
   type SweepSet,
 } from '../experiments/sweep.js';
 import { VERSION } from '../version.js';
-import { UsageError, addFlags, collectInput } from './flags.js';
+import { UsageError, addFlags, collectInput, parseWorkers } from './flags.js';
 import { createProgress, progressMode } from './progress.js';
 import { formatTable } from './summary.js';
 import { SAE_FLAGS, TOY_FLAGS } from './toyFlags.js';
@@ -75,9 +75,7 @@ export async function sweepMain(argv: readonly string[]): Promise<number> {
     }
     const options = program.opts<Record<string, unknown>>();
     quiet = Boolean(options.quiet);
-    const workersText = options.workers as string | undefined;
-    workers = workersText === undefined ? os.availableParallelism() : Number(workersText);
-    if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new UsageError(`--workers must be an integer in [1, 256] (got "${workersText}")`);
+    workers = parseWorkers(options.workers as string | undefined);
     if (options.resume !== undefined) {
       outDir = options.resume as string;
       if (program.args.length > 0 || options.set || options.out || options.name)
