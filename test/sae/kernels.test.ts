@@ -17,6 +17,8 @@ import {
   encoderBackward,
   encoderBackwardActive,
   encoderPreActivations,
+  kernelResult,
+  reluEncoder,
   reluPreActivations,
   sparseReconstructionBackward,
 } from '../../src/models/sae/common.js';
@@ -364,6 +366,18 @@ describe('active-latent kernels agree with the dense ones', () => {
           for (let l = 0; l < 40; l++) for (let k = 0; k < 8; k++) if (ref[(s0 + k) * 40 + l] > 0) ordered += ref[(s0 + k) * 40 + l];
         for (let s = blockEnd; s < B; s++) for (let l = 0; l < 40; l++) if (ref[s * 40 + l] > 0) ordered += ref[s * 40 + l];
         expect(zSum, `m=${m} B=${B}`).toBe(ordered);
+        // reluEncoder without pre (training): the same z, lists and Σz (in kernelResult).
+        const z2 = new Float64Array(B * 40).fill(NaN);
+        const active2 = createActiveLatents(c.shape, B);
+        reluEncoder(c.shape, c.Wenc, c.bEnc, c.bDec, c.h, B, null, z2, active2);
+        expect(kernelResult[0], `m=${m} B=${B}`).toBe(ordered);
+        let mismatch2 = -1;
+        for (let e = 0; e < B * 40 && mismatch2 < 0; e++) if (!Object.is(z2[e], z[e])) mismatch2 = e;
+        for (let s = 0; s < B && mismatch2 < 0; s++) {
+          if (active2.count[s] !== active.count[s]) mismatch2 = s * 40;
+          for (let k = s * 40; k < s * 40 + active.count[s]; k++) if (active2.index[k] !== active.index[k]) mismatch2 = k;
+        }
+        expect(mismatch2, `m=${m} B=${B} (no pre)`).toBe(-1);
       }
     }
   });
@@ -463,7 +477,7 @@ describe('active-latent kernels agree with the dense ones', () => {
 // ---- The relu architecture --------------------------------------------------------------------
 
 describe('reluSae agrees with the straightforward ReLU SAE', () => {
-  it('lossAndGradients: loss terms, gradients, ws.pre / z / ĥ / ∂ĥ', () => {
+  it('lossAndGradients: loss terms, gradients, ws.z / ĥ / ∂ĥ (ws.pre is left alone: training does not store it)', () => {
     for (const c of cases()) {
       const ref = refReluSae(c, HYPER.l1);
       const params = { W_enc: c.Wenc, b_enc: c.bEnc, W_dec: c.Wdec, b_dec: c.bDec };
@@ -480,7 +494,7 @@ describe('reluSae agrees with the straightforward ReLU SAE', () => {
       expect(Math.abs(loss.sparsity - ref.sparsity)).toBeLessThanOrEqual(TOLERANCE[c.precision] * Math.abs(ref.sparsity));
       expect(Math.abs(loss.total - (ref.reconstruction + ref.sparsity))).toBeLessThanOrEqual(TOLERANCE[c.precision] * (ref.reconstruction + ref.sparsity));
       expect(loss.auxiliary).toBe(0);
-      expectSame(ws.pre, ref.pre, c.B * c.d, c.label);
+      expect(ws.pre.every((v) => v === 0)).toBe(true);
       expectSame(ws.z, ref.z, c.B * c.d, c.label);
       expectSame(ws.hHat, ref.hHat, c.B * c.m, c.label);
       expectClose(ws.gradHHat, ref.gradHHat, c.precision, `${c.label} ∂ĥ`, c.B * c.m);

@@ -62,7 +62,6 @@ describe('relu SAE (Bricken et al. 2023)', () => {
     const ws = reluSae.createWorkspace(shape, 1);
     const grads = { W_enc: new Float64Array(2), b_enc: new Float64Array(2), W_dec: new Float64Array(2), b_dec: new Float64Array(1) };
     const loss = reluSae.lossAndGradients(shape, params, Float64Array.of(1), 1, { ...DEFAULT_HYPER, l1: 0.1 }, freshState(shape), ws, grads);
-    expect(Array.from(ws.pre)).toEqual([0.75, -0.25]);
     expect(Array.from(ws.z)).toEqual([0.75, 0]);
     expect(loss.reconstruction).toBe(0);
     expect(loss.sparsity).toBeCloseTo(0.075, 15);
@@ -71,5 +70,9 @@ describe('relu SAE (Bricken et al. 2023)', () => {
     expect(grads.b_enc[1]).toBe(0);
     expect(grads.W_enc[0]).toBeCloseTo(0.075, 15);
     expect(grads.b_dec[0]).toBeCloseTo(-0.1, 15);
+    // Inference stores the pre-activations too.
+    reluSae.encode(shape, params, Float64Array.of(1), 1, DEFAULT_HYPER, freshState(shape), ws);
+    expect(Array.from(ws.pre)).toEqual([0.75, -0.25]);
+    expect(Array.from(ws.z)).toEqual([0.75, 0]);
   });
 });

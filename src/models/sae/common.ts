@@ -354,7 +354,10 @@ export function reluPreActivations(
   return kernelResult[0];
 }
 
-/** reluPreActivations with Σ z left in kernelResult[0] instead of returned (no boxed float). */
+/**
+ * reluPreActivations with Σ z left in kernelResult[0] instead of returned (no boxed float); with
+ * pre = null the pre-activations are not stored (training: only z and the lists are read later).
+ */
 export function reluEncoder(
   shape: SaeShape,
   W: Floats,
@@ -362,7 +365,7 @@ export function reluEncoder(
   bDec: Floats,
   h: Floats,
   batchSize: number,
-  pre: Float64Array,
+  pre: Float64Array | null,
   z: Float64Array,
   active: ActiveLatents,
 ): void {
@@ -382,6 +385,7 @@ export function reluEncoder(
   const bd = float64Copy(S_BDEC, bDec, m);
   const centred = scratch(S_ROW, 8 * m);
   const { count, index } = active;
+  if (pre === null) pre = scratch(S_STAGE, batchSize * d);
   let zSum = 0;
   let s = 0;
   for (; s + 8 <= batchSize; s += 8) {
@@ -454,7 +458,7 @@ let latentMasks = new Int32Array(64);
  * built per sample in increasing l. Σ z is accumulated in the order of the 8-sample kernel (per
  * block of 8 samples, latent by latent, then sample by sample; past the last full block, sample by
  * sample), replayed from per-latent bit masks of the block, so it is bit-identical too. Σ z goes
- * to kernelResult[0].
+ * to kernelResult[0]; pre is stored unless null.
  */
 function reluNarrow(
   m: number,
@@ -464,7 +468,7 @@ function reluNarrow(
   bd: Float64Array,
   h: Floats,
   batchSize: number,
-  pre: Float64Array,
+  pre: Float64Array | null,
   z: Float64Array,
   count: Int32Array,
   index: Int32Array,
@@ -538,14 +542,14 @@ function reluNarrow(
           }
         }
       }
-      pre[r + l] = a;
+      if (pre !== null) pre[r + l] = a;
       if (a > 0) {
         z[r + l] = a;
         index[r + n1++] = l;
         masks[l] |= bit;
       }
       if (two) {
-        pre[r2 + l] = g;
+        if (pre !== null) pre[r2 + l] = g;
         if (g > 0) {
           z[r2 + l] = g;
           index[r2 + n2++] = l;

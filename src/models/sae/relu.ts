@@ -8,8 +8,9 @@
 // O(B·d·m) work; it also collects, per sample, the latents with pre > 0 (common.ts,
 // reluEncoder). ĥ, ∂L/∂ĥ, ∂L/∂z = W_decᵀ ∂L/∂ĥ and all parameter gradients then cost
 // O(L0·m) per sample (sparseReconstructionBackwardInto). Float results come back in kernelResult,
-// so a step allocates nothing. Training fills ws.pre, ws.z, ws.hHat and
-// ws.gradHHat; ws.gradZ and ws.gradPre are not used (∂L/∂pre = ∂L/∂z + λ/B on the active
+// so a step allocates nothing. Training fills ws.z, ws.hHat and ws.gradHHat (not ws.pre:
+// nothing reads it, and storing B·d floats costs ~6% of a W5 step; encode fills it);
+// ws.gradZ and ws.gradPre are not used (∂L/∂pre = ∂L/∂z + λ/B on the active
 // latents, 0 elsewhere). ws.extra.activeCount / activeIndex hold the active lists of the last batch,
 // which also give the training loop its firing counts (countFiring) without a scan of z.
 
@@ -46,9 +47,9 @@ function activeLatents(shape: SaeShape, ws: SaeWorkspace, batchSize: number): Ac
   return active;
 }
 
-/** pre and z for a batch, and the active lists; Σ z is left in kernelResult[0]. */
-function forward(shape: SaeShape, params: SaeParams, h: ArrayLike<number>, batchSize: number, ws: SaeWorkspace, active: ActiveLatents): void {
-  reluEncoder(shape, params.W_enc, params.b_enc, params.b_dec, h, batchSize, ws.pre, ws.z, active);
+/** z for a batch (and pre, unless storePre is false), and the active lists; Σ z is left in kernelResult[0]. */
+function forward(shape: SaeShape, params: SaeParams, h: ArrayLike<number>, batchSize: number, ws: SaeWorkspace, active: ActiveLatents, storePre: boolean): void {
+  reluEncoder(shape, params.W_enc, params.b_enc, params.b_dec, h, batchSize, storePre ? ws.pre : null, ws.z, active);
 }
 
 export const reluSae: SaeArchitecture = {
@@ -73,7 +74,7 @@ export const reluSae: SaeArchitecture = {
     grads: SaeGrads,
   ): SaeLoss {
     const active = activeLatents(shape, ws, batchSize);
-    forward(shape, params, h, batchSize, ws, active);
+    forward(shape, params, h, batchSize, ws, active, false);
     const zSum = kernelResult[0];
     grads.W_enc.fill(0);
     grads.b_enc.fill(0);
@@ -111,7 +112,7 @@ export const reluSae: SaeArchitecture = {
 
   encode(shape, params, h, batchSize, _hyper, _state, ws) {
     const active = activeLatents(shape, ws, batchSize);
-    forward(shape, params, h, batchSize, ws, active);
+    forward(shape, params, h, batchSize, ws, active, true);
     decodeActive(shape, params.W_dec, params.b_dec, ws.z, batchSize, active, ws.hHat);
   },
 };
