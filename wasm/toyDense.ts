@@ -156,10 +156,11 @@ export function scatterRows(rowPtr: usize, xIdx: usize, xVal: usize, X: usize, r
 
 /**
  * a = b + H W (H [R, mP], W [mP, nP]), then g = c ⊙ ReLU'(a) ⊙ (a − x) into G [R, nP] (zero in the
- * rows past `valid`) and the loss Σ I (x' − x)² of the block, returned (summed in float64 per tile of
- * four rows by eight outputs). Four rows by eight outputs at a time.
+ * rows past `valid`), and the loss Σ I (x' − x)² of the block added into the float64 at `loss` (summed
+ * in float64 per tile; written to memory rather than returned, which would box a number per call in
+ * JS). Four rows by eight outputs at a time.
  */
-export function outputs(H: usize, W: usize, b: usize, imp: usize, c: usize, X: usize, G: usize, R: i32, valid: i32, m: i32, nP: i32, mP: i32, relu: bool): f64 {
+export function outputs(H: usize, W: usize, b: usize, imp: usize, c: usize, X: usize, G: usize, R: i32, valid: i32, m: i32, nP: i32, mP: i32, relu: bool, loss64: usize): void {
   const xs = <usize>nP << 2; // bytes per row of X, G and W
   const hs = <usize>mP << 2; // bytes per row of H
   let loss = f64x2.splat(0);
@@ -215,7 +216,7 @@ export function outputs(H: usize, W: usize, b: usize, imp: usize, c: usize, X: u
       loss = f64x2.add(loss, f64x2.add(f64x2.promote_low_f32x4(le), f64x2.promote_low_f32x4(i32x4.shuffle(le, le, 2, 3, 0, 1))));
     }
   }
-  return f64x2.extract_lane(loss, 0) + f64x2.extract_lane(loss, 1);
+  store<f64>(loss64, load<f64>(loss64) + (f64x2.extract_lane(loss, 0) + f64x2.extract_lane(loss, 1)));
 }
 
 /** Four outputs of one row: stores g = c d (masked), returns the loss terms I (d² + off-loss) (masked). */

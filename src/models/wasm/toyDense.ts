@@ -21,7 +21,7 @@ interface DenseExports {
   hidden(X: number, Wt: number, H: number, R: number, n: number, nP: number, mP: number): void;
   hiddenSparse(rowPtr: number, xIdx: number, xVal: number, Wt: number, H: number, r0: number, R: number, valid: number, mP: number): void;
   scatterRows(rowPtr: number, xIdx: number, xVal: number, X: number, r0: number, R: number, valid: number, nP: number): void;
-  outputs(H: number, W: number, b: number, imp: number, c: number, X: number, G: number, R: number, valid: number, m: number, nP: number, mP: number, relu: number): number;
+  outputs(H: number, W: number, b: number, imp: number, c: number, X: number, G: number, R: number, valid: number, m: number, nP: number, mP: number, relu: number, loss64: number): void;
   accumulateW(H: number, GH: number, G: number, X: number, gW64: number, R: number, m: number, nP: number, mP: number, withX: number): void;
   accumulateWtSparse(rowPtr: number, xIdx: number, xVal: number, GH: number, gWt64: number, r0: number, valid: number, mP: number): void;
   columnSums(G: number, gb64: number, R: number, nP: number): void;
@@ -61,6 +61,7 @@ interface Layout {
   gW64: number; // [mP, nP] float64 ∂L/∂W (h gᵀ, and (W g) xᵀ when dense)
   gWt64: number; // [feat, mP] float64 (W g) xᵀ, transposed (gathered)
   gb64: number; // [nP] float64 ∂L/∂b
+  loss64: number; // [1] float64 the loss
 }
 
 interface DenseState {
@@ -172,6 +173,7 @@ function layoutFor(s: DenseState, n: number, m: number, rows: number): Layout {
     gW64: take(8 * mP * nP),
     gWt64: take(8 * n * mP),
     gb64: take(8 * nP),
+    loss64: take(8),
   };
   ensureMemory(s, top);
   // The padding columns of X are never written after this (another shape may have left data here).
@@ -282,7 +284,8 @@ export function sweepHidden32(
   }
 
   const relu01 = relu ? 1 : 0;
-  let loss = 0;
+  const loss64 = L.loss64 >> 3;
+  f64[loss64] = 0;
   for (let r0 = 0; r0 < rows; r0 += R) {
     const valid = Math.min(R, rows - r0);
     const R4 = (valid + 3) & ~3; // the block's rows, padded to whole groups of four
@@ -291,13 +294,14 @@ export function sweepHidden32(
       wasm.scatterRows(L.rowPtr, L.xIdx, L.xVal, X, r0, R4, valid, nP);
       wasm.hiddenSparse(L.rowPtr, L.xIdx, L.xVal, L.Wt, L.H, r0, R4, valid, mP);
     } else wasm.hidden(X, L.Wt, L.H, R4, n, nP, mP);
-    loss += wasm.outputs(L.H, L.W, L.b, L.imp, L.c, X, L.G, R4, valid, m, nP, mP, relu01);
+    wasm.outputs(L.H, L.W, L.b, L.imp, L.c, X, L.G, R4, valid, m, nP, mP, relu01, L.loss64);
     if (!grads) continue;
     wasm.columnSums(L.G, L.gb64, R4, nP);
     wasm.hidden(L.G, L.Wt, L.GH, R4, n, nP, mP); // ∂L/∂h = W g
     wasm.accumulateW(L.H, L.GH, L.G, X, L.gW64, R4, m, nP, mP, gather ? 0 : 1);
     if (gather) wasm.accumulateWtSparse(L.rowPtr, L.xIdx, L.xVal, L.GH, L.gWt64, r0, valid, mP);
   }
+  const loss = f64[loss64];
   if (!grads) return loss;
   for (let j = 0; j < m; j++) {
     for (let l = 0; l < n; l++) gW[j * n + l] = f64[gW64 + j * nP + l] + (gather ? f64[gWt64 + l * mP + j] : 0);
