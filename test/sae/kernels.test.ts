@@ -344,6 +344,12 @@ describe('active-latent kernels agree with the dense ones', () => {
     for (const m of [1, 2, 3, 4, 5, 6, 7, 8, 11]) {
       for (const B of [1023, 1024, 130]) {
         const c = makeCase(m, 40, B, m % 2 === 0 ? 'float64' : 'float32', 1000 + m);
+        // Rows of zeros (as for samples with no active feature), runs of them, and rows of −0,
+        // with b_dec = 0 in one input (where 0 − b_dec and −0 − b_dec differ in sign).
+        for (let s = 0; s < B; s++) if (s % 7 === 3 || (s >= 16 && s < 26) || s === B - 1) c.h.fill(0, s * m, (s + 1) * m);
+        c.h.fill(-0, 5 * m, 6 * m);
+        c.h[40 * m] = -0;
+        c.bDec[0] = 0;
         const ref = refPre(c);
         const pre = new Float64Array(B * 40).fill(NaN);
         const z = new Float64Array(B * 40).fill(NaN);
