@@ -8,11 +8,20 @@ import { Worker } from 'node:worker_threads';
 import type { ToyConfig } from '../experiments/config.js';
 import { DivergenceError, trainToyAsync, type HistoryRow, type ToyStorage, type ToyTraining, type TrainCallbacks } from './trainToy.js';
 import type { ToyWorkerData, ToyWorkerReply } from './toyWorker.js';
+import { timeH, timeH32 } from '../models/toyGram.js';
 
-/** Relative cost of an instance: a small fixed part plus the work that scales with active features. */
+/**
+ * Estimated ns per step of an instance: the toy kernel's own cost model (the cheaper h routes, at
+ * the batch's expected rows with an active input and active inputs) plus Adam over W and b. The
+ * pool then corrects it by measured times (rebalance).
+ */
 function instanceCost(config: ToyConfig, k: number): number {
-  const p = config.featureProbability ? config.featureProbability[k].reduce((a, b) => a + b, 0) / config.nFeatures : 1 - config.sparsity[k];
-  return 0.15 + p; // measured: a dense instance costs ~10× one at S = 0.95
+  const { nFeatures: n, nHidden: m, batchSize } = config;
+  const p = config.featureProbability ? config.featureProbability[k] : Array<number>(n).fill(1 - config.sparsity[k]);
+  const actives = batchSize * p.reduce((a, b) => a + b, 0);
+  const rows = batchSize * (1 - p.reduce((a, b) => a * (1 - b), 1));
+  const kernel = Math.min(timeH32(n, m, rows, actives, true), timeH32(n, m, rows, actives, false), timeH(n, m, rows, actives, 4 * actives > rows * n));
+  return kernel + 5 * (n * m + n);
 }
 
 /** Estimated relative cost of every instance of a config. */
