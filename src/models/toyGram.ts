@@ -88,6 +88,11 @@ export interface ToyKernelWorkspace {
   gWt: Float64Array; // [feat, hidden] ∂L/∂W of routes 'gram' and 'hybrid', transposed
   gb: Float64Array; // [feat]
   h: Float64Array; // [hidden] scratch
+  /** Doubles handed between functions through memory, not returned (a returned double is boxed). */
+  costH: Float64Array; // [1] estimated cost of the cheaper h route (chooseRouteH)
+  lossH32: Float64Array; // [1] the loss of route 'h32' (sweepHidden32)
+  /** Route 'h32' gathers the active inputs (else dense rows); set with out[0] by chooseRouteH. */
+  gather32: boolean;
   gh: Float64Array; // [4 · hidden]
   H4: Float64Array; // [4, hidden] h of four samples
   G4: Float64Array; // [4, feat] g of four samples
@@ -192,6 +197,9 @@ export function createKernelWorkspace(shape: ToyModelShape): ToyKernelWorkspace 
     nUp: 0,
     nP1: 0,
     nLin: 0,
+    costH: new Float64Array(1),
+    lossH32: new Float64Array(1),
+    gather32: false,
     reports: Array.from({ length: shape.nInstances }, () => ({
       route: 'h' as KernelRoute,
       moments: false,
@@ -1264,6 +1272,19 @@ export function timeH32(n: number, m: number, rows: number, actives: number, gat
 }
 
 /**
+ * The cheaper of routes 'h' and 'h32' (this one only for float32 parameters, `wasm32`): returns it,
+ * with its estimated cost in kw.costH[0] and whether 'h32' gathers in kw.gather32 (`gather` forces it).
+ */
+function chooseRouteH(kw: ToyKernelWorkspace, n: number, m: number, rows: number, actives: number, wasm32: boolean, gather?: boolean): KernelRoute {
+  const costH64 = timeH(n, m, rows, actives, 4 * actives > rows * n);
+  const gather32 = gather ?? timeH32(n, m, rows, actives, true) < timeH32(n, m, rows, actives, false);
+  const costH32 = wasm32 ? timeH32(n, m, rows, actives, gather32) : Infinity;
+  kw.costH[0] = Math.min(costH64, costH32);
+  kw.gather32 = gather32;
+  return costH32 < costH64 ? 'h32' : 'h';
+}
+
+/**
  * toyModel.lossAndGradients along the routes above: x is [inst, batch, feat], importance
  * [inst, feat], lossOut [inst]; grads (when given) are overwritten. kw.reports tells what was done.
  */
@@ -1311,11 +1332,9 @@ export function lossAndGradientsFast(
     // 'gram'; then G, the sorting of the outputs and the moments decide between 'h', 'gram' and
     // 'hybrid'. Route 'h32' is a candidate only for float32 parameters (training), where its float32
     // arithmetic loses nothing the parameters keep; float64 callers keep the float64 routes.
-    const costH64 = timeH(n, m, rows, actives, 4 * actives > rows * n);
-    const gather32 = options.gather ?? timeH32(n, m, rows, actives, true) < timeH32(n, m, rows, actives, false);
-    const costH32 = wasm32 ? timeH32(n, m, rows, actives, gather32) : Infinity;
-    const routeH: KernelRoute = costH32 < costH64 ? 'h32' : 'h';
-    const costH = Math.min(costH64, costH32);
+    const routeH = chooseRouteH(kw, n, m, rows, actives, wasm32, options.gather);
+    const costH = kw.costH[0];
+    const gather32 = kw.gather32;
     let route: KernelRoute = options.route ?? (0.375 * n * n * m < costH ? 'gram' : routeH);
     let nP = n;
     let nP1 = n;
@@ -1379,7 +1398,8 @@ export function lossAndGradientsFast(
       loss = sweepHidden(kw, x, offset, n, m, relu, rows, grads !== undefined);
     } else if (route === 'h32') {
       const { rowPtr: rp, xIdx, gWd } = kw;
-      loss = sweepHidden32(x, offset, kw.rowOf, W, wBase, n, m, b, imp, c, rp, xIdx, xVal, rows, relu, grads !== undefined, gather32, gWd, gb);
+      sweepHidden32(x, offset, kw.rowOf, W, wBase, n, m, b, imp, c, rp, xIdx, xVal, rows, relu, grads !== undefined, gather32, gWd, gb, kw.lossH32);
+      loss = kw.lossH32[0];
     } else {
       ensureEntryCapacity(kw, rows, nP);
       if (moments) secondMoments(kw, n, rows);

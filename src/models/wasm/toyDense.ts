@@ -135,7 +135,8 @@ export function blockRows(n: number): number {
 function layoutFor(s: DenseState, n: number, m: number, rows: number): Layout {
   const old = s.layout;
   if (old && old.n === n && old.m === m && old.rowCap >= rows) {
-    ensureMemory(s, 0); // (another kernel's growth may have moved the buffer)
+    // A growth detaches the old buffer (byteLength 0); reading memory.buffer itself allocates.
+    if (s.buffer === null || s.buffer.byteLength === 0) ensureMemory(s, 0);
     return old;
   }
   const nP = (n + 3) & ~3;
@@ -199,8 +200,9 @@ function ensureMemory(s: DenseState, end: number): void {
 /**
  * Route 'h32' for one instance, over its non-empty rows (x [batch, feat] from `offset`, compressed
  * as in toyGram's workspace: row r is sample rowOf[r], its active inputs xIdx/xVal[rowPtr[r] ..
- * rowPtr[r+1])): returns the unscaled loss of those rows; when `grads`, writes ∂L/∂W of those rows
- * into gW [hidden, feat] and ∂L/∂b into gb [feat] (both overwritten). W is read at wBase ([hidden,
+ * rowPtr[r+1])): writes the unscaled loss of those rows into result[0] (a returned double would be
+ * boxed: garbage every step); when `grads`, writes ∂L/∂W of those rows into gW [hidden, feat] and
+ * ∂L/∂b into gb [feat] (both overwritten). W is read at wBase ([hidden,
  * feat]); b, imp, c [feat] as toyGram keeps them. `gather`: h = W x and (W g) xᵀ over the active
  * inputs only, x built block by block from the compressed rows; else over dense rows of x, copied
  * once.
@@ -225,7 +227,8 @@ export function sweepHidden32(
   gather: boolean,
   gW: Float64Array,
   gb: Float64Array,
-): number {
+  result: Float64Array,
+): void {
   const s = getState();
   if (!s) throw new Error("route 'h32' needs WebAssembly SIMD with synchronous compilation");
   const L = layoutFor(s, n, m, rows);
@@ -301,11 +304,10 @@ export function sweepHidden32(
     wasm.accumulateW(L.H, L.GH, L.G, X, L.gW64, R4, m, nP, mP, gather ? 0 : 1);
     if (gather) wasm.accumulateWtSparse(L.rowPtr, L.xIdx, L.xVal, L.GH, L.gWt64, r0, valid, mP);
   }
-  const loss = f64[loss64];
-  if (!grads) return loss;
+  result[0] = f64[loss64];
+  if (!grads) return;
   for (let j = 0; j < m; j++) {
     for (let l = 0; l < n; l++) gW[j * n + l] = f64[gW64 + j * nP + l] + (gather ? f64[gWt64 + l * mP + j] : 0);
   }
   for (let l = 0; l < n; l++) gb[l] = f64[gb64 + l];
-  return loss;
 }
