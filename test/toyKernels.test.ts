@@ -28,6 +28,7 @@ import {
   timeHybrid,
   type KernelOptions,
 } from '../src/models/toyGram.js';
+import { relErr } from './helpers/relErr.js';
 
 interface Problem {
   shape: ToyModelShape;
@@ -87,17 +88,6 @@ function makeProblem(
   const importance = new Float64Array(K * n);
   for (let k = 0; k < K; k++) for (let i = 0; i < n; i++) importance[k * n + i] = (0.9 - 0.1 * (k % 4)) ** i * (0.75 + 0.5 * rng.uniform());
   return { shape, params, x, batch, importance };
-}
-
-/** max |a − b| / max |b| (norm-wise relative error; 0 when both vanish). */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let e = 0; e < b.length; e++) {
-    diff = Math.max(diff, Math.abs(a[e] - b[e]));
-    scale = Math.max(scale, Math.abs(b[e]));
-  }
-  return scale === 0 ? diff : diff / scale;
 }
 
 function run(

@@ -18,6 +18,7 @@ import {
 } from '../src/models/toyModel.js';
 import { lossAndGradientsFast, timeH, timeH32, type KernelOptions } from '../src/models/toyGram.js';
 import { blockRows, denseKernelAvailable } from '../src/models/wasm/toyDense.js';
+import { relErr } from './helpers/relErr.js';
 
 interface Problem32 {
   shape: ToyModelShape;
@@ -48,17 +49,6 @@ function makeProblem32(n: number, m: number, batch: number, sparsities: number[]
   const importance = new Float64Array(K * n);
   for (let k = 0; k < K; k++) for (let i = 0; i < n; i++) importance[k * n + i] = 0.9 ** i * (0.75 + 0.5 * rng.uniform());
   return { shape, params: { W, b }, x, batch, importance };
-}
-
-/** max |a − b| / max |b| (norm-wise relative error; 0 when both vanish), as in toyKernels.test.ts. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let e = 0; e < b.length; e++) {
-    diff = Math.max(diff, Math.abs(a[e] - b[e]));
-    scale = Math.max(scale, Math.abs(b[e]));
-  }
-  return scale === 0 ? diff : diff / scale;
 }
 
 function runFast(pr: Problem32, options: KernelOptions) {
