@@ -3,7 +3,10 @@
 // float32 parameters and inputs: relative error < 1e-5 (loss per instance; gradients norm-wise per
 // instance), over shapes with n < m, m = 1, n = 1, n not a multiple of 4 (padded rows), batch 1,
 // relu and linear models, dense and sparse batches, both ways of reading x (dense rows, gathered).
-// Also: float64 callers never get route 'h32'; the cost model's choice is repeatable.
+// Also: float64 callers never get route 'h32'; the cost model's choice is repeatable. The backward of a
+// block runs over its nonzero g alone when g is sparse enough: every case again with that path forced
+// on every block and off, and calls where it is taken on some blocks only, on blocks whose g is all
+// zero, and on rows with NaN.
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
@@ -17,7 +20,7 @@ import {
   type ToyModelShape,
 } from '../src/models/toyModel.js';
 import { lossAndGradientsFast, timeH, timeH32, type KernelOptions } from '../src/models/toyGram.js';
-import { blockRows, denseKernelAvailable } from '../src/models/wasm/toyDense.js';
+import { blockCounts, blockRows, denseKernelAvailable, setSparseGradFraction, sparseGradFraction } from '../src/models/wasm/toyDense.js';
 import { relErr } from './helpers/relErr.js';
 
 interface Problem32 {
@@ -49,6 +52,24 @@ function makeProblem32(n: number, m: number, batch: number, sparsities: number[]
   const importance = new Float64Array(K * n);
   for (let k = 0; k < K; k++) for (let i = 0; i < n; i++) importance[k * n + i] = 0.9 ** i * (0.75 + 0.5 * rng.uniform());
   return { shape, params: { W, b }, x, batch, importance };
+}
+
+/** Runs f with the sparse backward forced on every block (1), off (−1) or by default (undefined). */
+function withSparseFraction<T>(fraction: number | undefined, f: () => T): T {
+  setSparseGradFraction(fraction);
+  try {
+    return f();
+  } finally {
+    setSparseGradFraction(undefined);
+  }
+}
+
+/** Blocks whose backward ran sparse and dense during f. */
+function countBlocks(f: () => void): { sparse: number; dense: number } {
+  const sparse0 = blockCounts.sparse;
+  const dense0 = blockCounts.dense;
+  f();
+  return { sparse: blockCounts.sparse - sparse0, dense: blockCounts.dense - dense0 };
 }
 
 function runFast(pr: Problem32, options: KernelOptions) {
@@ -104,11 +125,17 @@ describe('route h32 (WebAssembly SIMD, float32)', () => {
     for (const [n, m] of SHAPES) {
       for (const batch of [1, 7, 64]) {
         const thisSeed = seed++;
-        it(`${activation}, n=${n}, m=${m}, batch ${batch}: dense rows and gathered inputs`, () => {
+        it(`${activation}, n=${n}, m=${m}, batch ${batch}: dense rows and gathered inputs, sparse backward forced, off, by default`, () => {
           const pr = makeProblem32(n, m, batch, SPARSITIES, activation, thisSeed);
-          for (const gather of [false, true]) {
-            const reports = expectAgreement32(pr, { route: 'h32', gather });
-            expect(reports.every((r) => r.route === 'h32')).toBe(true);
+          for (const fraction of [1, -1, undefined]) {
+            for (const gather of [false, true]) {
+              const blocks = countBlocks(() => {
+                const reports = withSparseFraction(fraction, () => expectAgreement32(pr, { route: 'h32', gather }));
+                expect(reports.every((r) => r.route === 'h32')).toBe(true);
+              });
+              if (fraction === 1) expect(blocks.dense).toBe(0);
+              if (fraction === -1) expect(blocks.sparse).toBe(0);
+            }
           }
         });
       }
@@ -126,6 +153,71 @@ describe('route h32 (WebAssembly SIMD, float32)', () => {
     }
   });
 
+  it('the sparse backward on some blocks of a call only (the crossover), agreeing either way', () => {
+    // n = 100, m = 20: blocks of 256 rows; rows 0..511 nearly all off (negative biases, few actives),
+    // rows 512.. dense: the first two blocks go sparse, the last two dense.
+    const n = 100;
+    const m = 20;
+    const batch = 1000;
+    expect(blockRows(n)).toBe(256);
+    const pr = makeProblem32(n, m, batch, [0.98], 'relu', 71);
+    for (let l = 0; l < n; l++) pr.params.b[l] = -1.5;
+    for (let e = 0; e < pr.params.W.length; e++) pr.params.W[e] *= 0.5;
+    const rng = new Rng(72);
+    for (let r = 512; r < batch; r++) for (let i = 0; i < n; i++) pr.x[r * n + i] = rng.uniform();
+    for (const gather of [false, true]) {
+      const blocks = countBlocks(() => expectAgreement32(pr, { route: 'h32', gather }));
+      expect(blocks).toEqual({ sparse: 2, dense: 2 });
+    }
+    // The same problem at thresholds around the default: the same numbers within the tolerance.
+    const f = sparseGradFraction(20);
+    expect(f).toBeGreaterThan(0.1);
+    expect(f).toBeLessThan(0.15);
+    for (const fraction of [0, 0.01, 0.05, 0.3, 0.9]) withSparseFraction(fraction, () => expectAgreement32(pr, { route: 'h32', gather: true }));
+  });
+
+  it('blocks whose g is all zero (every output off): only the off-loss, zero gradients', () => {
+    for (const [n, m, batch] of [
+      [13, 6, 70],
+      [1000, 100, 80],
+    ] as const) {
+      const pr = makeProblem32(n, m, batch, [0.5, 0.99], 'relu', n + 3);
+      for (let e = 0; e < pr.params.b.length; e++) pr.params.b[e] = -1e3;
+      for (const fraction of [undefined, 1, 0, -1]) {
+        for (const gather of [false, true]) {
+          const blocks = countBlocks(() => withSparseFraction(fraction, () => expectAgreement32(pr, { route: 'h32', gather })));
+          if (fraction !== -1) expect(blocks.dense).toBe(0);
+          const got = withSparseFraction(fraction, () => runFast(pr, { route: 'h32', gather }));
+          expect(got.loss.every((v) => v >= 0)).toBe(true);
+          expect(got.grads.W.every((v) => v === 0)).toBe(true);
+          expect(got.grads.b.every((v) => v === 0)).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('rows with NaN (a NaN input or weight) give a NaN loss, sparse backward or dense', () => {
+    for (const [n, m] of [
+      [6, 3],
+      [37, 11],
+      [1000, 100],
+    ] as const) {
+      const pr = makeProblem32(n, m, 40, [0.9, 0.9, 0.9], 'relu', n + 5);
+      for (let e = 0; e < pr.params.b.length; e++) pr.params.b[e] = -2; // sparse g
+      pr.x[0 * 40 * n + 3 * n + 1] = NaN; // instance 0: one input of row 3
+      pr.params.W[1 * m * n + (m - 1) * n + (n - 1)] = NaN; // instance 1: the last weight (rows using feature n − 1)
+      for (let r = 0; r < 40; r++) pr.x[40 * n + r * n + (n - 1)] = r % 7 === 0 ? 0.5 : 0;
+      for (const fraction of [undefined, 1, -1]) {
+        for (const gather of [false, true]) {
+          const got = withSparseFraction(fraction, () => runFast(pr, { route: 'h32', gather }));
+          expect(Number.isNaN(got.loss[0]), `n=${n}, instance 0`).toBe(true);
+          expect(Number.isNaN(got.loss[1]), `n=${n}, instance 1`).toBe(true);
+          expect(Number.isFinite(got.loss[2]), `n=${n}, instance 2`).toBe(true);
+        }
+      }
+    }
+  });
+
   it('settled-on and settled-off outputs (large positive and negative biases)', () => {
     const pr = makeProblem32(24, 6, 64, [0, 0.7], 'relu', 7);
     for (let e = 0; e < pr.params.b.length; e++) pr.params.b[e] = e % 3 === 0 ? 4 : e % 3 === 1 ? -4 : pr.params.b[e];
@@ -138,10 +230,11 @@ describe('route h32 (WebAssembly SIMD, float32)', () => {
       makeProblem32(9, 4, 300, [0.2, 0.9], 'relu', 32),
       makeProblem32(50, 7, 40, [0, 0.95], 'linear', 33),
       makeProblem32(9, 4, 5, [0.2, 0.9], 'relu', 34),
+      makeProblem32(1000, 100, 40, [0.99], 'relu', 35),
     ];
     for (const pr of [...problems, ...problems]) {
       for (const options of [{ route: 'h32' }, { route: 'h' }, { route: 'h32', gather: true }] as KernelOptions[]) {
-        expectAgreement32(pr, options);
+        for (const fraction of [undefined, 1]) withSparseFraction(fraction, () => expectAgreement32(pr, options));
       }
     }
   });
@@ -154,6 +247,20 @@ describe('route h32 (WebAssembly SIMD, float32)', () => {
       expect(Number.isNaN(got.loss[0])).toBe(true);
       expect(Number.isFinite(got.loss[1])).toBe(true);
     }
+  });
+
+  it('the same numbers, to the bit, on a repeated call with the sparse backward taken', () => {
+    const pr = makeProblem32(1000, 100, 300, [0.99, 0.99], 'relu', 81);
+    for (let e = 0; e < pr.params.W.length; e++) pr.params.W[e] *= 0.1; // ‖W_i‖ ≈ 0.7
+    for (let e = 0; e < pr.params.b.length; e++) pr.params.b[e] = -0.2; // a few tens of nonzero g per row
+    const a = runFast(pr, { route: 'h32', gather: true });
+    const blocks = countBlocks(() => runFast(pr, { route: 'h32', gather: true }));
+    expect(blocks).toEqual({ sparse: 2 * Math.ceil(300 / blockRows(1000)), dense: 0 });
+    expectAgreement32(pr, { route: 'h32', gather: true });
+    const b = runFast(pr, { route: 'h32', gather: true });
+    expect(Array.from(b.loss)).toEqual(Array.from(a.loss));
+    expect(Array.from(b.grads.W)).toEqual(Array.from(a.grads.W));
+    expect(Array.from(b.grads.b)).toEqual(Array.from(a.grads.b));
   });
 
   it('the same loss, to the bit, with or without gradients, and on a repeated call', () => {

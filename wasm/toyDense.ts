@@ -5,6 +5,10 @@
 //
 //   h = W x,  a = b + Wᵀh,  g = c ⊙ ReLU'(a) ⊙ (a − x),  ∂W += h gᵀ + (W g) xᵀ,  ∂b += g.
 //
+// The backward of a block (`backward`) is dense (W g and h gᵀ over all R·nP entries of g) or, when
+// few outputs have their ReLU on (g mostly zero: sparse data, negative biases), over the nonzero
+// entries of g alone, compacted by row (for W g) and by column (for h gᵀ); the caller's limit on
+// their count decides, per block.
 // Every argument named like a buffer is a byte offset into this module's memory, 16-byte aligned.
 // Rows of f32 buffers are padded with zeros to nP = 4⌈n/4⌉ features or mP = 4⌈m/4⌉ hidden units, so
 // every loop runs whole vectors and the padding computes zeros (zero weights, zero inputs, c = 0).
@@ -323,6 +327,141 @@ export function columnSums(G: usize, gb64: usize, R: i32, nP: i32): void {
     }
     addTo64(gb64 + (<usize>l << 3), s);
   }
+}
+
+/** The number of nonzero entries of G [R, nP] (NaN counts: it is not zero). */
+export function countNonzero(G: usize, R: i32, nP: i32): i32 {
+  const end = G + (<usize>(R * nP) << 2);
+  let acc = i32x4.splat(0);
+  for (let p = G; p < end; p += 16) acc = i32x4.sub(acc, f32x4.ne(v128.load(p), f32x4.splat(0)));
+  return i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+}
+
+/**
+ * The nonzero entries of G [R, nP] in its first n columns as compressed rows (gPtr i32 [R + 1], gIdx
+ * i32, gVal f32), and the same entries by column (colPtr i32 [nP]: the end of column l's entries;
+ * cRow i32, cVal f32), rows ascending within a column. The padding columns are skipped (NaN there
+ * when h is NaN: c = 0 times NaN).
+ */
+export function compactRows(G: usize, R: i32, n: i32, nP: i32, gPtr: usize, gIdx: usize, gVal: usize, colPtr: usize, cRow: usize, cVal: usize): void {
+  const xs = <usize>nP << 2;
+  let count = 0;
+  store<i32>(gPtr, 0);
+  for (let r = 0; r < R; r++) {
+    const row = G + <usize>r * xs;
+    for (let l = 0; l < nP; l += 4) {
+      const p = row + (<usize>l << 2);
+      if (!v128.any_true(f32x4.ne(v128.load(p), f32x4.splat(0)))) continue;
+      for (let k = 0; k < 4; k++) {
+        // Branch-free: written at the cursor always, kept (the cursor moved) only if nonzero.
+        const g = load<f32>(p + (<usize>k << 2));
+        store<i32>(gIdx + (<usize>count << 2), l + k);
+        store<f32>(gVal + (<usize>count << 2), g);
+        count += i32(g != 0) & i32(l + k < n);
+      }
+    }
+    store<i32>(gPtr + (<usize>(r + 1) << 2), count);
+  }
+  // By column: counts, their running sums (the starts), then each entry placed at its column's cursor,
+  // which leaves colPtr[l] at the end of column l.
+  memory.fill(colPtr, 0, <usize>nP << 2);
+  for (let p = 0; p < count; p++) {
+    const q = colPtr + (<usize>load<i32>(gIdx + (<usize>p << 2)) << 2);
+    store<i32>(q, load<i32>(q) + 1);
+  }
+  let start = 0;
+  for (let l = 0; l < nP; l++) {
+    const q = colPtr + (<usize>l << 2);
+    const k = load<i32>(q);
+    store<i32>(q, start);
+    start += k;
+  }
+  for (let r = 0; r < R; r++) {
+    const p1 = load<i32>(gPtr + (<usize>(r + 1) << 2));
+    for (let p = load<i32>(gPtr + (<usize>r << 2)); p < p1; p++) {
+      const q = colPtr + (<usize>load<i32>(gIdx + (<usize>p << 2)) << 2);
+      const at = load<i32>(q);
+      store<i32>(cRow + (<usize>at << 2), r);
+      store<f32>(cVal + (<usize>at << 2), load<f32>(gVal + (<usize>p << 2)));
+      store<i32>(q, at + 1);
+    }
+  }
+}
+
+/**
+ * ∂Wᵀ += G H over the nonzero g of the block by column (colPtr, cRow, cVal from compactRows): row l of
+ * gWt64 [n, mP] float64 gets Σ_r g_rl h_r, summed in float32 over the block (16 hidden units at a
+ * time) and added once per column with an entry.
+ */
+export function accumulateColumns(colPtr: usize, cRow: usize, cVal: usize, H: usize, gWt64: usize, n: i32, mP: i32): void {
+  const hs = <usize>mP << 2;
+  const rs = <usize>mP << 3;
+  let p0 = 0;
+  for (let l = 0; l < n; l++) {
+    const p1 = load<i32>(colPtr + (<usize>l << 2));
+    if (p1 == p0) continue;
+    const o = gWt64 + <usize>l * rs;
+    let j = 0;
+    for (; j + 16 <= mP; j += 16) {
+      let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+      const hj = H + (<usize>j << 2);
+      for (let p = p0; p < p1; p++) {
+        const h = hj + <usize>load<i32>(cRow + (<usize>p << 2)) * hs;
+        const s = v128.load32_splat(cVal + (<usize>p << 2));
+        a0 = f32x4.add(a0, f32x4.mul(s, v128.load(h)));
+        a1 = f32x4.add(a1, f32x4.mul(s, v128.load(h, 16)));
+        a2 = f32x4.add(a2, f32x4.mul(s, v128.load(h, 32)));
+        a3 = f32x4.add(a3, f32x4.mul(s, v128.load(h, 48)));
+      }
+      const q = o + (<usize>j << 3);
+      addTo64(q, a0);
+      addTo64(q + 32, a1);
+      addTo64(q + 64, a2);
+      addTo64(q + 96, a3);
+    }
+    for (; j < mP; j += 4) {
+      let a0 = f32x4.splat(0);
+      const hj = H + (<usize>j << 2);
+      for (let p = p0; p < p1; p++) {
+        const h = hj + <usize>load<i32>(cRow + (<usize>p << 2)) * hs;
+        a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(cVal + (<usize>p << 2)), v128.load(h)));
+      }
+      addTo64(o + (<usize>j << 3), a0);
+    }
+    p0 = p1;
+  }
+}
+
+/**
+ * The backward pass of one block after `outputs`: ∂b += Σ g, ∂L/∂h = W g into GH, ∂W += h gᵀ + (W g) xᵀ.
+ * When the block's g has at most `limit` nonzero entries (counted here: the choice is a function of
+ * the parameters and the batch only), over those entries alone — GH_r = Σ_l g_rl Wt[l, :] and
+ * gWt64[l, :] += Σ_r g_rl h_r, from g compacted by row into gPtr/gIdx/gVal and by column into
+ * colPtr/cRow/cVal (room for R·nP entries each) — else
+ * densely (`hidden`, `accumulateW`). The (W g) xᵀ term gathers the active inputs (`gather`, rows
+ * r0 .. r0 + valid of rowPtr/xIdx/xVal) or runs over the block's dense rows X. Returns 1 if sparse.
+ */
+export function backward(
+  H: usize, GH: usize, G: usize, X: usize, Wt: usize, gW64: usize, gWt64: usize, gb64: usize,
+  rowPtr: usize, xIdx: usize, xVal: usize, gPtr: usize, gIdx: usize, gVal: usize, colPtr: usize, cRow: usize, cVal: usize,
+  r0: i32, R: i32, valid: i32, n: i32, m: i32, nP: i32, mP: i32, gather: bool, limit: i32,
+): i32 {
+  const nonzero = countNonzero(G, R, nP);
+  if (nonzero > limit) {
+    columnSums(G, gb64, R, nP);
+    hidden(G, Wt, GH, R, n, nP, mP); // ∂L/∂h = W g
+    accumulateW(H, GH, G, X, gW64, R, m, nP, mP, !gather);
+    if (gather) accumulateWtSparse(rowPtr, xIdx, xVal, GH, gWt64, r0, valid, mP);
+    return 0;
+  }
+  if (nonzero == 0) return 1; // no gradient from this block at all
+  columnSums(G, gb64, R, nP);
+  compactRows(G, valid, n, nP, gPtr, gIdx, gVal, colPtr, cRow, cVal); // rows past `valid` are zero
+  hiddenSparse(gPtr, gIdx, gVal, Wt, GH, 0, R, valid, mP); // GH_r = Σ g_rl W[:, l]
+  accumulateColumns(colPtr, cRow, cVal, H, gWt64, n, mP); // (h gᵀ)ᵀ
+  if (gather) accumulateWtSparse(rowPtr, xIdx, xVal, GH, gWt64, r0, valid, mP);
+  else accumulateW(GH, GH, X, X, gW64, R, m, nP, mP, false); // (W g) xᵀ over dense rows
+  return 1;
 }
 
 /** Where the memory free for the caller's buffers starts (after this module's static data). */

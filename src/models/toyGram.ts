@@ -1262,7 +1262,10 @@ export function timeHybrid(n: number, m: number, rows: number, actives: number, 
  * n = 8 … 2000, m = 3 … 100, S = 0 … 0.99, batch 1024: ~0.037 ns per multiply-add of its products over
  * rows padded to nP = 4⌈n/4⌉, mP = 4⌈m/4⌉ (a = b + Wᵀh, W g, h gᵀ, and h = W x, (W g) xᵀ when
  * dense), ~0.28 per active input and hidden unit when those two gather the active inputs, ~2.3 per
- * row and output (the ReLU, the loss, copies), ~3.6 per active input, ~10 µs per call.
+ * row and output (the ReLU, the loss, copies), ~3.6 per active input, ~10 µs per call. It counts the
+ * backward as dense: where g is sparse (few outputs on) the kernel skips W g and h gᵀ over its zeros
+ * (up to half the time, W4), so this overestimates there; not modelled, since 'h32' is already taken
+ * on W1–W4 and nothing here knows g's density before the route is chosen.
  */
 export function timeH32(n: number, m: number, rows: number, actives: number, gather: boolean): number {
   const mP = (m + 3) & ~3;

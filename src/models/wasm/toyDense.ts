@@ -8,6 +8,10 @@
 // WebAssembly is missing (or refuses a synchronous compile, as a browser's main thread may for
 // modules over 4 KiB), denseKernelAvailable() is false and the cost model never picks route 'h32'.
 //
+// The backward of a block runs over its nonzero g = ∂L/∂a alone (W g = Σ g_l W[:, l], h gᵀ by column)
+// when they are at most sparseGradFraction(mP) of its entries, else densely: the count, and so the
+// choice, is a function of the parameters and the batch only (the same bits whatever the threads).
+//
 // Precision: products and sums within a block are float32; the sums over the batch (∂W, ∂b, the loss)
 // are float64 across blocks. Route 'h32' is chosen only for float32 parameters (training).
 
@@ -25,6 +29,11 @@ interface DenseExports {
   accumulateW(H: number, GH: number, G: number, X: number, gW64: number, R: number, m: number, nP: number, mP: number, withX: number): void;
   accumulateWtSparse(rowPtr: number, xIdx: number, xVal: number, GH: number, gWt64: number, r0: number, valid: number, mP: number): void;
   columnSums(G: number, gb64: number, R: number, nP: number): void;
+  backward(
+    H: number, GH: number, G: number, X: number, Wt: number, gW64: number, gWt64: number, gb64: number,
+    rowPtr: number, xIdx: number, xVal: number, gPtr: number, gIdx: number, gVal: number, colPtr: number, cRow: number, cVal: number,
+    r0: number, R: number, valid: number, n: number, m: number, nP: number, mP: number, gather: number, limit: number,
+  ): number;
 }
 
 /** The part of the WebAssembly API used here (typed locally: the core is type-checked with no DOM or Node types). */
@@ -58,8 +67,14 @@ interface Layout {
   G: number; // [R, nP] g = ∂L/∂a
   H: number; // [R, mP] h
   GH: number; // [R, mP] ∂L/∂h = W g
-  gW64: number; // [mP, nP] float64 ∂L/∂W (h gᵀ, and (W g) xᵀ when dense)
-  gWt64: number; // [feat, mP] float64 (W g) xᵀ, transposed (gathered)
+  gPtr: number; // [R + 1] i32, the block's nonzero g as compressed rows (sparse backward)
+  gIdx: number; // [R·nP] i32, output of each nonzero g
+  gVal: number; // [R·nP] its value
+  colPtr: number; // [nP] i32, the same entries by output: where each output's entries end
+  cRow: number; // [R·nP] i32, row of each entry by output
+  cVal: number; // [R·nP] its value
+  gW64: number; // [mP, nP] float64 ∂L/∂W (h gᵀ, and (W g) xᵀ when dense; dense g)
+  gWt64: number; // [feat, mP] float64 ∂L/∂W transposed: (W g) xᵀ gathered, h gᵀ from sparse g
   gb64: number; // [nP] float64 ∂L/∂b
   loss64: number; // [1] float64 the loss
 }
@@ -113,6 +128,29 @@ function getState(): DenseState | null {
   if (state === undefined) state = load();
   return state;
 }
+
+/**
+ * The backward of a block runs over its nonzero g = ∂L/∂a alone when at most this fraction of its
+ * R·nP entries are nonzero: mP / (mP + 150), the crossover measured (CPU time per call, both ways
+ * forced, g thinned by the biases) at about 0.04 for mP = 8, 0.13 for 20, 0.16 for 40, 0.39 for 100
+ * — the dense loops save 2·mP multiply-adds per entry of g, the sparse ones pay a scan per entry and
+ * ~mP per nonzero entry, plus compaction. The times change slowly near it (about 10% at 0.6× or
+ * 1.3× the crossover density), so the fit needs no more precision. 1 forces the sparse backward, −1
+ * the dense one, 0 takes the sparse one only for blocks whose g is all zero.
+ */
+export function sparseGradFraction(mP: number): number {
+  return mP / (mP + 150);
+}
+
+let sparseOverride: number | undefined; // tests: 1 forces the sparse backward on every block, −1 never
+
+/** Overrides sparseGradFraction in this thread (tests and measurements); undefined restores it. */
+export function setSparseGradFraction(fraction?: number): void {
+  sparseOverride = fraction;
+}
+
+/** Blocks of route 'h32' whose backward ran sparse or dense, in this thread (tests and measurements). */
+export const blockCounts = { sparse: 0, dense: 0 };
 
 /** Whether route 'h32' can run in this thread. */
 export function denseKernelAvailable(): boolean {
@@ -171,6 +209,12 @@ function layoutFor(s: DenseState, n: number, m: number, rows: number): Layout {
     G: take(4 * R * nP),
     H: take(4 * R * mP),
     GH: take(4 * R * mP),
+    gPtr: take(4 * (R + 1)),
+    gIdx: take(4 * R * nP),
+    gVal: take(4 * R * nP),
+    colPtr: take(4 * nP),
+    cRow: take(4 * R * nP),
+    cVal: take(4 * R * nP),
     gW64: take(8 * mP * nP),
     gWt64: take(8 * n * mP),
     gb64: take(8 * nP),
@@ -282,7 +326,7 @@ export function sweepHidden32(
   const gb64 = L.gb64 >> 3;
   if (grads) {
     f64.fill(0, gW64, gW64 + mP * nP);
-    if (gather) f64.fill(0, gWt64, gWt64 + n * mP);
+    f64.fill(0, gWt64, gWt64 + n * mP);
     f64.fill(0, gb64, gb64 + nP);
   }
 
@@ -299,15 +343,26 @@ export function sweepHidden32(
     } else wasm.hidden(X, L.Wt, L.H, R4, n, nP, mP);
     wasm.outputs(L.H, L.W, L.b, L.imp, L.c, X, L.G, R4, valid, m, nP, mP, relu01, L.loss64);
     if (!grads) continue;
-    wasm.columnSums(L.G, L.gb64, R4, nP);
-    wasm.hidden(L.G, L.Wt, L.GH, R4, n, nP, mP); // ∂L/∂h = W g
-    wasm.accumulateW(L.H, L.GH, L.G, X, L.gW64, R4, m, nP, mP, gather ? 0 : 1);
-    if (gather) wasm.accumulateWtSparse(L.rowPtr, L.xIdx, L.xVal, L.GH, L.gWt64, r0, valid, mP);
+    // Sparse backward when the block has at most limit nonzero g (a function of params and batch):
+    // sparseGradFraction(mP) of its R4·nP entries, written out (a double returned would be boxed).
+    const cells = R4 * nP;
+    const limit =
+      sparseOverride === undefined
+        ? Math.floor((cells * mP) / (mP + 150))
+        : sparseOverride < 0
+          ? -1
+          : Math.floor(Math.min(sparseOverride, 1) * cells);
+    const sparse = wasm.backward(
+      L.H, L.GH, L.G, X, L.Wt, L.gW64, L.gWt64, L.gb64, L.rowPtr, L.xIdx, L.xVal, L.gPtr, L.gIdx, L.gVal, L.colPtr, L.cRow, L.cVal,
+      r0, R4, valid, n, m, nP, mP, gather ? 1 : 0, limit,
+    );
+    blockCounts.sparse += sparse;
+    blockCounts.dense += 1 - sparse;
   }
   result[0] = f64[loss64];
   if (!grads) return;
   for (let j = 0; j < m; j++) {
-    for (let l = 0; l < n; l++) gW[j * n + l] = f64[gW64 + j * nP + l] + (gather ? f64[gWt64 + l * mP + j] : 0);
+    for (let l = 0; l < n; l++) gW[j * n + l] = f64[gW64 + j * nP + l] + f64[gWt64 + l * mP + j];
   }
   for (let l = 0; l < n; l++) gb[l] = f64[gb64 + l];
 }
