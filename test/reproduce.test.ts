@@ -168,6 +168,16 @@ describe('reproduce --quick', () => {
     }
   });
 
+  it('figures/: every figure also as <claim id>-<k>.svg and .png', () => {
+    for (const c of verdicts.claims) {
+      c.figures.forEach((_, k) => {
+        const name = path.join(out, 'figures', `${c.id}-${k + 1}`);
+        expect(fs.readFileSync(`${name}.svg`, 'utf8'), name).toMatch(/^<svg/);
+        expect([...fs.readFileSync(`${name}.png`).subarray(1, 4)].map((b) => String.fromCharCode(b)).join(''), name).toBe('PNG');
+      });
+    }
+  });
+
   it('the CLI dispatches `reproduce` (help, and a bad flag is exit 2)', () => {
     const help = runCli(['reproduce', '--help']);
     expect(help.status).toBe(0);

@@ -1,5 +1,5 @@
 // `superposition reproduce [--quick] [--out DIR]`: run the fixed set of claim experiments and
-// write DIR/report.html (one offline page, inline SVG) and DIR/verdicts.json.
+// write DIR/report.html (one offline page, inline SVG), DIR/verdicts.json and DIR/figures/.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,11 +16,18 @@ export const DEFAULT_REPRODUCE_DIR = path.join('results', 'reproduce');
 
 /** Render every figure and write report.html and verdicts.json into outDir. */
 export async function writeReproduce(outDir: string, result: ReproduceResult): Promise<void> {
-  fs.mkdirSync(outDir, { recursive: true });
+  fs.mkdirSync(path.join(outDir, 'figures'), { recursive: true });
   const claims = [];
   for (const claim of result.claims) {
     const figures = [];
-    for (const figure of claim.figures) figures.push({ caption: figure.caption, svg: (await renderSpec(figure.spec)).svg });
+    for (const [k, figure] of claim.figures.entries()) {
+      const { svg, png } = await renderSpec(figure.spec);
+      // Each figure also as files, for papers and slides: figures/<claim id>-<k>.svg and .png.
+      const name = path.join(outDir, 'figures', `${claim.id}-${k + 1}`);
+      writeFileAtomic(`${name}.svg`, svg);
+      writeFileAtomic(`${name}.png`, png);
+      figures.push({ caption: figure.caption, svg });
+    }
     claims.push({ ...claim, figures });
   }
   const note = result.quick ? 'quick: smaller grids, 3–5 seeds, fewer steps, lr 3e-3 (see each claim’s config)' : undefined;

@@ -227,11 +227,16 @@ export interface FractionLine {
   value: number;
 }
 
+/** A log scale over exactly the grid's range (a "nice" log domain would run on to the next power of ten). */
+function logDomain(values: number[]): { type: 'log'; domain: [number, number]; nice: false } {
+  return { type: 'log', domain: [Math.min(...values), Math.max(...values)], nice: false };
+}
+
 /** Dimensions per feature m/‖W‖²_F against 1/(1−S) (log scale), mean ± SD over seeds, rules at 1 and 1/2. */
 export function dimsPerFeatureSpec(curve: { inverseDensity: number; mean: number; sd: number; perSeed: number[] }[], subtitle: string): TopLevelSpec {
   const rows = curve.map((c) => ({ x: c.inverseDensity, mean: finite(c.mean), lo: finite(c.mean - c.sd), hi: finite(c.mean + c.sd) }));
   const seeds = curve.flatMap((c) => c.perSeed.map((v) => ({ x: c.inverseDensity, value: finite(v) })));
-  const x = { field: 'x', type: 'quantitative', title: '1 / (1 − S)', scale: { type: 'log' } };
+  const x = { field: 'x', type: 'quantitative', title: '1 / (1 − S)', scale: logDomain(curve.map((c) => c.inverseDensity)) };
   return {
     $schema: SCHEMA,
     title: { text: 'Dimensions per feature m / ‖W‖²_F', subtitle },
@@ -271,7 +276,7 @@ export function dimensionalitySpec(
         height: 260,
         layer: [
           rule,
-          { data: { values: points.map((p) => ({ x: p.inverseDensity, D: finite(p.D) })) }, mark: { type: 'point', size: 8, filled: true, opacity: 0.35, color: '#4c78a8' }, encoding: { x: { field: 'x', type: 'quantitative', title: '1 / (1 − S)', scale: { type: 'log' } }, y } },
+          { data: { values: points.map((p) => ({ x: p.inverseDensity, D: finite(p.D) })) }, mark: { type: 'point', size: 8, filled: true, opacity: 0.35, color: '#4c78a8' }, encoding: { x: { field: 'x', type: 'quantitative', title: '1 / (1 − S)', scale: logDomain(points.map((p) => p.inverseDensity)) }, y } },
           label,
         ],
       },
