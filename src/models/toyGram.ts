@@ -15,7 +15,9 @@
 //            driven by src/models/wasm/toyDense.ts): blocks of samples, h = W x and (W g) xᵀ over dense
 //            rows of x or gathered over the active inputs; sums over the batch in float64. Only for
 //            float32 parameters (training), whose precision it keeps; float64 callers (gradient
-//            checks, the 1e-12 agreement tests) never get it. ≈ 5 (dense) or 3 (gathered) · R·nm / 4
+//            checks, the 1e-12 agreement tests) never get it. Blocks whose g is sparse (at most
+//            mP/(mP + 150) nonzero) run W g and h gᵀ over the nonzero g only.
+//                                     ≈ 5 (dense) or 3 (gathered) · R·nm / 4, less where g is sparse
 //
 // Outputs in route 'gram' (classifyOutputs): x lies in [xlo, xhi] ∋ 0 over the batch, so a_l lies
 // between b_l + Σ_i min(G_li xlo, G_li xhi) and b_l + Σ_i max(…). A lower bound > 0 (beyond a rounding
