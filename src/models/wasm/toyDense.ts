@@ -173,8 +173,8 @@ export function blockRows(n: number): number {
 function layoutFor(s: DenseState, n: number, m: number, rows: number): Layout {
   const old = s.layout;
   if (old && old.n === n && old.m === m && old.rowCap >= rows) {
-    // A growth detaches the old buffer (byteLength 0); reading memory.buffer itself allocates.
-    if (s.buffer === null || s.buffer.byteLength === 0) ensureMemory(s, 0);
+    // Only ensureMemory grows the memory (the kernels allocate nothing), and it rebuilds the views
+    // right away, so they are current here; reading memory.buffer or byteLength would allocate.
     return old;
   }
   const nP = (n + 3) & ~3;
