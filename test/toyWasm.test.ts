@@ -19,8 +19,8 @@ import {
   type ToyModelParams,
   type ToyModelShape,
 } from '../src/models/toyModel.js';
-import { lossAndGradientsFast, timeH, timeH32, type KernelOptions } from '../src/models/toyGram.js';
-import { blockCounts, blockRows, denseKernelAvailable, setSparseGradFraction, sparseGradFraction } from '../src/models/wasm/toyDense.js';
+import { compressRows, createKernelWorkspace, lossAndGradientsFast, timeH, timeH32, type KernelOptions } from '../src/models/toyGram.js';
+import { blockCounts, blockRows, compressRows32, denseKernelAvailable, setSparseGradFraction, sparseGradFraction } from '../src/models/wasm/toyDense.js';
 import { relErr } from './helpers/relErr.js';
 
 interface Problem32 {
@@ -307,4 +307,50 @@ describe('the cost model and route h32', () => {
       expect(timeH32(n, m, B, B * n, false)).toBeLessThan(timeH(n, m, B, B * n, true) / 2);
     }
   });
+});
+
+describe('compressRows32 (WebAssembly) gives exactly the lists of compressRows', () => {
+  const cases: [number, number, number][] = [
+    // [n, batch, p]
+    [20, 1024, 0.1],
+    [20, 1, 0.5],
+    [1, 7, 0.5],
+    [3, 33, 0.4],
+    [13, 64, 0.05],
+    [100, 50, 1],
+    [6, 40, 0],
+    [1000, 9, 0.01],
+  ];
+  for (const [n, batch, p] of cases) {
+    it(`n=${n}, batch ${batch}, p=${p} (with −0, NaN, empty and full rows, two instances)`, () => {
+      if (!denseKernelAvailable()) return;
+      const rng = new Rng(n * 7919 + batch);
+      const x = new Float32Array(2 * batch * n); // [inst, batch, feat]
+      for (let e = 0; e < x.length; e++) {
+        const u = rng.uniform();
+        x[e] = u < p ? rng.uniformPositive() : u < p + 0.02 ? -0 : 0;
+      }
+      if (x.length > 5) x[5] = NaN;
+      for (let i = 0; i < n; i++) x[(batch - 1) * n + i] = 0.5; // a full row
+      for (const k of [0, 1]) {
+        const offset = k * batch * n;
+        const shape = { nInstances: 2, nFeatures: n, nHidden: 4, activation: 'relu' as const };
+        const kw = createKernelWorkspace(shape);
+        const ref = createKernelWorkspace(shape);
+        // Both need room for the batch: one full pass of each through lossAndGradientsFast sizes them.
+        const params = { W: new Float32Array(2 * 4 * n), b: new Float32Array(2 * n) };
+        const imp = new Float64Array(2 * n).fill(1);
+        lossAndGradientsFast(shape, params, new Float32Array(2 * batch * n), batch, imp, kw, new Float64Array(2));
+        lossAndGradientsFast(shape, params, new Float64Array(2 * batch * n), batch, imp, ref, new Float64Array(2));
+        const rows = compressRows32(x, offset, batch, n, 4, kw.rowPtr, kw.rowOf, kw.xIdx, kw.xVal);
+        const rowsRef = compressRows(x, offset, batch, n, ref);
+        expect(rows).toBe(rowsRef);
+        const actives = ref.rowPtr[rowsRef];
+        expect(Array.from(kw.rowPtr.subarray(0, rows + 1))).toEqual(Array.from(ref.rowPtr.subarray(0, rows + 1)));
+        expect(Array.from(kw.rowOf.subarray(0, rows))).toEqual(Array.from(ref.rowOf.subarray(0, rows)));
+        expect(Array.from(kw.xIdx.subarray(0, actives))).toEqual(Array.from(ref.xIdx.subarray(0, actives)));
+        expect(Array.from(kw.xVal.subarray(0, actives))).toEqual(Array.from(ref.xVal.subarray(0, actives)));
+      }
+    });
+  }
 });

@@ -468,3 +468,45 @@ export function backward(
 export function heapBase(): usize {
   return __heap_base;
 }
+
+/**
+ * Compress B rows of x (X: [B, n] float32, unpadded, as the caller's batch) to their nonzero inputs:
+ * row t (t = 0 … rows − 1) is sample rowOf[t], its inputs xIdx/xVal[rowPtr[t] .. rowPtr[t+1]), in
+ * increasing feature order; empty samples get no row. Returns rows. Four inputs are tested per
+ * instruction; −0 counts as zero and NaN as nonzero, as `v !== 0` in JavaScript.
+ */
+export function compressRows(X: usize, B: i32, n: i32, rowPtr: usize, rowOf: usize, xIdx: usize, xVal: usize): i32 {
+  const full = n & ~3;
+  const zero = f32x4.splat(0);
+  let rows = 0;
+  let cnt = 0;
+  store<i32>(rowPtr, 0);
+  for (let r = 0; r < B; r++) {
+    const row = X + ((<usize>r * <usize>n) << 2);
+    const start = cnt;
+    for (let l = 0; l < full; l += 4) {
+      let mask = i32x4.bitmask(f32x4.ne(v128.load(row + (<usize>l << 2)), zero));
+      while (mask != 0) {
+        const col = l + ctz(mask);
+        store<i32>(xIdx + (<usize>cnt << 2), col);
+        store<f32>(xVal + (<usize>cnt << 2), load<f32>(row + (<usize>col << 2)));
+        cnt++;
+        mask &= mask - 1;
+      }
+    }
+    for (let l = full; l < n; l++) {
+      const v = load<f32>(row + (<usize>l << 2));
+      if (v != 0) {
+        store<i32>(xIdx + (<usize>cnt << 2), l);
+        store<f32>(xVal + (<usize>cnt << 2), v);
+        cnt++;
+      }
+    }
+    if (cnt != start) {
+      store<i32>(rowOf + (<usize>rows << 2), r);
+      rows++;
+      store<i32>(rowPtr + (<usize>rows << 2), cnt);
+    }
+  }
+  return rows;
+}

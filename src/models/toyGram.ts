@@ -45,7 +45,7 @@
 // one array type whatever the caller's (Float32Array in training, Float64Array in tests).
 
 import type { FloatArray, ToyModelGrads, ToyModelParams, ToyModelShape } from './toyModel.js';
-import { denseKernelAvailable, sweepHidden32 } from './wasm/toyDense.js';
+import { compressRows32, denseKernelAvailable, sweepHidden32 } from './wasm/toyDense.js';
 
 /**
  * 'h' and 'gram' (forward and backward each), 'hybrid' (forward 'gram', backward 'h'), 'h32' (route 'h'
@@ -1313,6 +1313,7 @@ export function lossAndGradientsFast(
   ensureBatchCapacity(kw, batchSize, n);
   const { Wt, Wd, b, imp, c, gWt, gb, kind, xVal } = kw;
   const wasm32 = W instanceof Float32Array && denseKernelAvailable();
+  const x32 = x instanceof Float32Array && denseKernelAvailable();
   for (let k = 0; k < shape.nInstances; k++) {
     const wBase = k * m * n;
     const fBase = k * n;
@@ -1329,7 +1330,8 @@ export function lossAndGradientsFast(
       imp[l] = importance[fBase + l];
       c[l] = 2 * scale * imp[l];
     }
-    const rows = compressRows(x, offset, batchSize, n, kw);
+    // Float32 x (training) is compressed in WebAssembly when it loads: the same lists, faster.
+    const rows = x32 ? compressRows32(x as Float32Array, offset, batchSize, n, m, kw.rowPtr, kw.rowOf, kw.xIdx, kw.xVal) : compressRows(x, offset, batchSize, n, kw);
     const { rowPtr } = kw;
     const actives = rowPtr[rows];
 

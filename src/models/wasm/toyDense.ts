@@ -34,6 +34,7 @@ interface DenseExports {
     rowPtr: number, xIdx: number, xVal: number, gPtr: number, gIdx: number, gVal: number, colPtr: number, cRow: number, cVal: number,
     r0: number, R: number, valid: number, n: number, m: number, nP: number, mP: number, gather: number, limit: number,
   ): number;
+  compressRows(X: number, B: number, n: number, rowPtr: number, rowOf: number, xIdx: number, xVal: number): number;
 }
 
 /** The part of the WebAssembly API used here (typed locally: the core is type-checked with no DOM or Node types). */
@@ -61,6 +62,8 @@ interface Layout {
   imp: number; // [nP] I
   c: number; // [nP] c = 2 I / (B n)
   rowPtr: number; // [rows + 1] i32, the compressed rows of x
+  rowOf: number; // [rows] i32, the sample of each compressed row (compressRows32)
+  Xraw: number; // [rowCap, feat] x of the batch as the caller holds it, unpadded (compressRows32)
   xIdx: number; // [actives] i32, feature of each active input
   xVal: number; // [actives] its value
   X: number; // [max(rows + 3, R), nP] x of the non-empty rows, dense (gather: of the block only)
@@ -89,6 +92,8 @@ interface DenseState {
 }
 
 let state: DenseState | null | undefined; // undefined: not tried yet; null: unavailable
+/** Views on the caller's x, one per instance slice, made once: a subarray per call would be garbage. */
+const slices: (Float32Array | undefined)[] = [];
 
 /** Decodes base64 (atob is not in every type library the core is checked against). */
 function decodeBase64(text: string): Uint8Array {
@@ -203,6 +208,8 @@ function layoutFor(s: DenseState, n: number, m: number, rows: number): Layout {
     imp: take(4 * nP),
     c: take(4 * nP),
     rowPtr: take(4 * (rowCap + 1)),
+    rowOf: take(4 * rowCap),
+    Xraw: take(4 * rowCap * n),
     xIdx: take(4 * activeCap),
     xVal: take(4 * activeCap),
     X: take(4 * Math.max(rowCap + 3, R) * nP),
@@ -365,4 +372,52 @@ export function sweepHidden32(
     for (let l = 0; l < n; l++) gW[j * n + l] = f64[gW64 + j * nP + l] + f64[gWt64 + l * mP + j];
   }
   for (let l = 0; l < n; l++) gb[l] = f64[gb64 + l];
+}
+
+/**
+ * toyGram's compressRows for float32 x, in WebAssembly (four inputs tested per instruction): the
+ * batch slice of x at `offset` is copied into the module's memory, compressed there, and the lists
+ * copied out into the caller's rowPtr, rowOf, xIdx, xVal — the same lists, in the same order, as
+ * the JavaScript scan. Returns the number of non-empty rows. The layout is the one route 'h32'
+ * then uses for this shape (sized for the whole batch).
+ */
+export function compressRows32(
+  x: Float32Array,
+  offset: number,
+  batchSize: number,
+  n: number,
+  m: number,
+  rowPtr: Int32Array,
+  rowOf: Int32Array,
+  xIdx: Int32Array,
+  xVal: Float64Array,
+): number {
+  const s = getState();
+  if (!s) throw new Error('compressRows32 needs WebAssembly SIMD with synchronous compilation');
+  const L = layoutFor(s, n, m, batchSize);
+  const length = batchSize * n;
+  const k = (offset / length) | 0;
+  let slice = slices[k];
+  if (slice === undefined || slice.buffer !== x.buffer || slice.byteOffset !== x.byteOffset + 4 * offset || slice.length !== length) {
+    slice = x.subarray(offset, offset + length);
+    slices[k] = slice;
+  }
+  const { f32, i32, wasm } = s;
+  f32.set(slice, L.Xraw >> 2);
+  const rows = wasm.compressRows(L.Xraw, batchSize, n, L.rowPtr, L.rowOf, L.xIdx, L.xVal);
+  const rp = L.rowPtr >> 2;
+  const ro = L.rowOf >> 2;
+  for (let r = 0; r < rows; r++) {
+    rowPtr[r] = i32[rp + r];
+    rowOf[r] = i32[ro + r];
+  }
+  rowPtr[rows] = i32[rp + rows];
+  const actives = rowPtr[rows];
+  const idx = L.xIdx >> 2;
+  const val = L.xVal >> 2;
+  for (let p = 0; p < actives; p++) {
+    xIdx[p] = i32[idx + p];
+    xVal[p] = f32[val + p];
+  }
+  return rows;
 }
