@@ -469,44 +469,58 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
+// Byte shuffles that move the lanes whose mask bit is set to the front, in order (one per 4-bit mask).
+const COMPACT: usize = memory.data<u8>([
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, // 0000
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, // 0001: lane 0
+  4, 5, 6, 7, 0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, // 0010: lane 1
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, // 0011: 0 1
+  8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, // 0100: 2
+  0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 12, 13, 14, 15, // 0101: 0 2
+  4, 5, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 12, 13, 14, 15, // 0110: 1 2
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, // 0111: 0 1 2
+  12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, // 1000: 3
+  0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7, 8, 9, 10, 11, // 1001: 0 3
+  4, 5, 6, 7, 12, 13, 14, 15, 0, 1, 2, 3, 8, 9, 10, 11, // 1010: 1 3
+  0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 8, 9, 10, 11, // 1011: 0 1 3
+  8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7, // 1100: 2 3
+  0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 4, 5, 6, 7, // 1101: 0 2 3
+  4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, // 1110: 1 2 3
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, // 1111
+], 16);
+
 /**
  * Compress B rows of x (X: [B, n] float32, unpadded, as the caller's batch) to their nonzero inputs:
  * row t (t = 0 … rows − 1) is sample rowOf[t], its inputs xIdx/xVal[rowPtr[t] .. rowPtr[t+1]), in
- * increasing feature order; empty samples get no row. Returns rows. Four inputs are tested per
- * instruction; −0 counts as zero and NaN as nonzero, as `v !== 0` in JavaScript.
+ * increasing feature order; empty samples get no row. Returns rows. Four inputs per instruction and
+ * no data-dependent branch (a random 10% of inputs active would mispredict most of them): the four
+ * candidates are shuffled so the nonzero ones come first, all four stored, the count advanced by
+ * their number. −0 counts as zero and NaN as nonzero, as `v !== 0` in JavaScript. X, xIdx and xVal
+ * need 16 bytes of slack past their end (the last vector of a row may read past it; stores may write
+ * up to three lanes past the last input).
  */
 export function compressRows(X: usize, B: i32, n: i32, rowPtr: usize, rowOf: usize, xIdx: usize, xVal: usize): i32 {
-  const full = n & ~3;
   const zero = f32x4.splat(0);
+  const tailMask = (1 << (n & 3)) - 1; // the lanes of the last vector inside the row
   let rows = 0;
   let cnt = 0;
   store<i32>(rowPtr, 0);
   for (let r = 0; r < B; r++) {
     const row = X + ((<usize>r * <usize>n) << 2);
     const start = cnt;
-    for (let l = 0; l < full; l += 4) {
-      let mask = i32x4.bitmask(f32x4.ne(v128.load(row + (<usize>l << 2)), zero));
-      while (mask != 0) {
-        const col = l + ctz(mask);
-        store<i32>(xIdx + (<usize>cnt << 2), col);
-        store<f32>(xVal + (<usize>cnt << 2), load<f32>(row + (<usize>col << 2)));
-        cnt++;
-        mask &= mask - 1;
-      }
+    for (let l = 0; l < n; l += 4) {
+      const v = v128.load(row + (<usize>l << 2));
+      let mask = i32x4.bitmask(f32x4.ne(v, zero));
+      if (l + 4 > n) mask &= tailMask;
+      const order = v128.load(COMPACT + (<usize>mask << 4));
+      v128.store(xIdx + (<usize>cnt << 2), i8x16.swizzle(i32x4(l, l + 1, l + 2, l + 3), order));
+      v128.store(xVal + (<usize>cnt << 2), i8x16.swizzle(v, order));
+      cnt += popcnt(mask);
     }
-    for (let l = full; l < n; l++) {
-      const v = load<f32>(row + (<usize>l << 2));
-      if (v != 0) {
-        store<i32>(xIdx + (<usize>cnt << 2), l);
-        store<f32>(xVal + (<usize>cnt << 2), v);
-        cnt++;
-      }
-    }
-    if (cnt != start) {
-      store<i32>(rowOf + (<usize>rows << 2), r);
-      rows++;
-      store<i32>(rowPtr + (<usize>rows << 2), cnt);
-    }
+    // Branch-free: the row is written always and kept when it has inputs.
+    store<i32>(rowOf + (<usize>rows << 2), r);
+    store<i32>(rowPtr + (<usize>(rows + 1) << 2), cnt);
+    rows += i32(cnt != start);
   }
   return rows;
 }
