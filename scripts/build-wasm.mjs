@@ -9,12 +9,15 @@ import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MODULES = [{ source: 'wasm/toyDense.ts', out: 'src/models/wasm/toyDense.generated.ts', name: 'TOY_DENSE_WASM' }];
+const MODULES = [
+  { source: 'wasm/toyDense.ts', out: 'src/models/wasm/toyDense.generated.ts', name: 'TOY_DENSE_WASM' },
+  { source: 'wasm/saeRelu.ts', out: 'src/models/wasm/saeRelu.generated.ts', name: 'SAE_RELU_WASM' },
+];
 
 for (const { source, out, name } of MODULES) {
   let binary = null;
   const { error, stderr } = await asc.main(
-    [source, '--config', 'wasm/asconfig.json', '--outFile', 'toyDense.wasm'],
+    [source, '--config', 'wasm/asconfig.json', '--outFile', path.basename(source).replace(/\.ts$/, '.wasm')],
     {
       readFile: (file, dir) => {
         const full = path.resolve(ROOT, dir ?? '', file);

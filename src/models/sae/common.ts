@@ -357,6 +357,8 @@ export function reluPreActivations(
 /**
  * reluPreActivations with Σ z left in kernelResult[0] instead of returned (no boxed float); with
  * pre = null the pre-activations are not stored (training: only z and the lists are read later).
+ * The relu SAE's training pass runs a WebAssembly twin of this (wasm/saeRelu.ts) where available: it
+ * must keep the same order of every sum (pre and Σ z), which test/saeWasm.test.ts checks bit for bit.
  */
 export function reluEncoder(
   shape: SaeShape,

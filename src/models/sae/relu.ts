@@ -13,6 +13,8 @@
 // ws.gradZ and ws.gradPre are not used (∂L/∂pre = ∂L/∂z + λ/B on the active
 // latents, 0 elsewhere). ws.extra.activeCount / activeIndex hold the active lists of the last batch,
 // which also give the training loop its firing counts (countFiring) without a scan of z.
+// The training pass runs the encoder in WebAssembly SIMD where available (src/models/wasm/saeRelu.ts,
+// bit-identical to reluEncoder), else in JS.
 
 import {
   type ActiveLatents,
@@ -25,6 +27,7 @@ import {
   sharedParameterShapes,
   sparseReconstructionBackwardInto,
 } from './common.js';
+import { reluEncodeWasm, reluEncoderWasmAvailable } from '../wasm/saeRelu.js';
 import type { SaeArchitecture, SaeGrads, SaeHyper, SaeLoss, SaeParams, SaeShape, SaeState, SaeWorkspace } from './types.js';
 
 /** The ActiveLatents view of each workspace's lists (kept, so that a step allocates nothing). */
@@ -49,6 +52,11 @@ function activeLatents(shape: SaeShape, ws: SaeWorkspace, batchSize: number): Ac
 
 /** z for a batch (and pre, unless storePre is false), and the active lists; Σ z is left in kernelResult[0]. */
 function forward(shape: SaeShape, params: SaeParams, h: ArrayLike<number>, batchSize: number, ws: SaeWorkspace, active: ActiveLatents, storePre: boolean): void {
+  if (!storePre && reluEncoderWasmAvailable()) {
+    // The same bits as reluEncoder, two samples per instruction (test/saeWasm.test.ts).
+    reluEncodeWasm(shape.nInput, shape.dictSize, params.W_enc, params.b_enc, params.b_dec, h, batchSize, ws.z, active.count, active.index, kernelResult);
+    return;
+  }
   reluEncoder(shape, params.W_enc, params.b_enc, params.b_dec, h, batchSize, storePre ? ws.pre : null, ws.z, active);
 }
 
