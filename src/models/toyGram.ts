@@ -45,7 +45,7 @@
 // one array type whatever the caller's (Float32Array in training, Float64Array in tests).
 
 import type { FloatArray, ToyModelGrads, ToyModelParams, ToyModelShape } from './toyModel.js';
-import { compressRows32, denseKernelAvailable, sweepHidden32 } from './wasm/toyDense.js';
+import { compressRows32, compressedActives, copyCompressedLists, denseKernelAvailable, sweepHidden32 } from './wasm/toyDense.js';
 
 /**
  * 'h' and 'gram' (forward and backward each), 'hybrid' (forward 'gram', backward 'h'), 'h32' (route 'h'
@@ -1330,10 +1330,12 @@ export function lossAndGradientsFast(
       imp[l] = importance[fBase + l];
       c[l] = 2 * scale * imp[l];
     }
-    // Float32 x (training) is compressed in WebAssembly when it loads: the same lists, faster.
-    const rows = x32 ? compressRows32(x as Float32Array, offset, batchSize, n, m, kw.rowPtr, kw.rowOf, kw.xIdx, kw.xVal) : compressRows(x, offset, batchSize, n, kw);
+    // Float32 x (training) is compressed in WebAssembly when it loads: the same lists, faster, and
+    // left in the module's memory for route 'h32'; the other routes get a copy (listsOut).
+    const rows = x32 ? compressRows32(x as Float32Array, offset, batchSize, n, m) : compressRows(x, offset, batchSize, n, kw);
     const { rowPtr } = kw;
-    const actives = rowPtr[rows];
+    const actives = x32 ? compressedActives(rows) : rowPtr[rows];
+    let listsOut = !x32;
 
     // The route (the cost model in the header): 'h' (or 'h32') unless G's own cost leaves room for
     // 'gram'; then G, the sorting of the outputs and the moments decide between 'h', 'gram' and
@@ -1349,6 +1351,10 @@ export function lossAndGradientsFast(
     let nOn = 0;
     let nOff = 0;
     let moments = false;
+    if (route !== 'h32' && !listsOut) {
+      copyCompressedLists(rows, kw.rowPtr, kw.rowOf, kw.xIdx, kw.xVal);
+      listsOut = true;
+    }
     if (route === 'gram' || route === 'hybrid') {
       ensureGramCapacity(kw, n);
       gram(Wt, n, m, kw.G);
@@ -1382,6 +1388,10 @@ export function lossAndGradientsFast(
         route = Math.min(costG, costHybrid) > costH ? routeH : costHybrid < costG ? 'hybrid' : 'gram';
       }
     }
+    if (route !== 'h32' && !listsOut) {
+      copyCompressedLists(rows, kw.rowPtr, kw.rowOf, kw.xIdx, kw.xVal);
+      listsOut = true;
+    }
     if (route === 'h' || route === 'h32') {
       nP = n;
       nP1 = n;
@@ -1405,7 +1415,7 @@ export function lossAndGradientsFast(
       loss = sweepHidden(kw, x, offset, n, m, relu, rows, grads !== undefined);
     } else if (route === 'h32') {
       const { rowPtr: rp, xIdx, gWd } = kw;
-      sweepHidden32(x, offset, kw.rowOf, W, wBase, n, m, b, imp, c, rp, xIdx, xVal, rows, relu, grads !== undefined, gather32, gWd, gb, kw.lossH32);
+      sweepHidden32(x, offset, kw.rowOf, W, wBase, n, m, b, imp, c, rp, xIdx, xVal, rows, relu, grads !== undefined, gather32, gWd, gb, kw.lossH32, !listsOut);
       loss = kw.lossH32[0];
     } else {
       ensureEntryCapacity(kw, rows, nP);

@@ -256,7 +256,8 @@ function ensureMemory(s: DenseState, end: number): void {
  * ∂L/∂b into gb [feat] (both overwritten). W is read at wBase ([hidden,
  * feat]); b, imp, c [feat] as toyGram keeps them. `gather`: h = W x and (W g) xᵀ over the active
  * inputs only, x built block by block from the compressed rows; else over dense rows of x, copied
- * once.
+ * once. `resident`: the compressed rows are those compressRows32 left in the module's memory for
+ * this batch slice (rowPtr, rowOf, xIdx, xVal are then not read).
  */
 export function sweepHidden32(
   x: FloatArray,
@@ -279,13 +280,14 @@ export function sweepHidden32(
   gW: Float64Array,
   gb: Float64Array,
   result: Float64Array,
+  resident = false,
 ): void {
   const s = getState();
   if (!s) throw new Error("route 'h32' needs WebAssembly SIMD with synchronous compilation");
   const L = layoutFor(s, n, m, rows);
   const { f32, f64, i32, wasm } = s;
   const { nP, mP, R } = L;
-  const actives = rowPtr[rows];
+  const actives = resident ? i32[(L.rowPtr >> 2) + rows] : rowPtr[rows];
   // Inputs, in float32, padded with zeros (element indices: the byte offsets are multiples of 16).
   const W32 = L.W >> 2;
   const Wt32 = L.Wt >> 2;
@@ -308,7 +310,7 @@ export function sweepHidden32(
     f32[c32 + l] = inside ? c[l] : 0;
   }
   const rows4 = (rows + 3) & ~3;
-  if (gather) {
+  if (gather && !resident) {
     const rp32 = L.rowPtr >> 2;
     for (let r = 0; r <= rows; r++) i32[rp32 + r] = rowPtr[r];
     const idx32 = L.xIdx >> 2;
@@ -317,12 +319,13 @@ export function sweepHidden32(
       i32[idx32 + p] = xIdx[p];
       f32[val32 + p] = xVal[p];
     }
-  } else {
+  } else if (!gather) {
     // The rows themselves (one float32 copy each, cheaper than the lists); the padding columns are
     // zero from the layout's creation and never written, the padding rows are cleared.
     const X32 = L.X >> 2;
+    const ro32 = L.rowOf >> 2;
     for (let r = 0; r < rows; r++) {
-      const xo = offset + rowOf[r] * n;
+      const xo = offset + (resident ? i32[ro32 + r] : rowOf[r]) * n;
       const o = X32 + r * nP;
       for (let i = 0; i < n; i++) f32[o + i] = x[xo + i];
     }
@@ -376,22 +379,13 @@ export function sweepHidden32(
 
 /**
  * toyGram's compressRows for float32 x, in WebAssembly (four inputs tested per instruction): the
- * batch slice of x at `offset` is copied into the module's memory, compressed there, and the lists
- * copied out into the caller's rowPtr, rowOf, xIdx, xVal — the same lists, in the same order, as
- * the JavaScript scan. Returns the number of non-empty rows. The layout is the one route 'h32'
- * then uses for this shape (sized for the whole batch).
+ * batch slice of x at `offset` is copied into the module's memory and compressed there — the same
+ * lists, in the same order, as the JavaScript scan. Returns the number of non-empty rows. The lists
+ * stay in memory for route 'h32' (sweepHidden32 with `resident`); copyCompressedLists hands them to
+ * the other routes. The layout is the one route 'h32' then uses for this shape (sized for the
+ * whole batch, so that sweepHidden32 keeps it).
  */
-export function compressRows32(
-  x: Float32Array,
-  offset: number,
-  batchSize: number,
-  n: number,
-  m: number,
-  rowPtr: Int32Array,
-  rowOf: Int32Array,
-  xIdx: Int32Array,
-  xVal: Float64Array,
-): number {
+export function compressRows32(x: Float32Array, offset: number, batchSize: number, n: number, m: number): number {
   const s = getState();
   if (!s) throw new Error('compressRows32 needs WebAssembly SIMD with synchronous compilation');
   const L = layoutFor(s, n, m, batchSize);
@@ -402,9 +396,23 @@ export function compressRows32(
     slice = x.subarray(offset, offset + length);
     slices[k] = slice;
   }
-  const { f32, i32, wasm } = s;
+  const { f32, wasm } = s;
   f32.set(slice, L.Xraw >> 2);
-  const rows = wasm.compressRows(L.Xraw, batchSize, n, L.rowPtr, L.rowOf, L.xIdx, L.xVal);
+  return wasm.compressRows(L.Xraw, batchSize, n, L.rowPtr, L.rowOf, L.xIdx, L.xVal);
+}
+
+/** The number of active inputs of the lists compressRows32 left in memory (with `rows` rows). */
+export function compressedActives(rows: number): number {
+  const s = getState();
+  return s === null || s.layout === null ? 0 : s.i32[(s.layout.rowPtr >> 2) + rows];
+}
+
+/** Copy the lists compressRows32 left in memory (`rows` rows) out to the caller's arrays. */
+export function copyCompressedLists(rows: number, rowPtr: Int32Array, rowOf: Int32Array, xIdx: Int32Array, xVal: Float64Array): void {
+  const s = getState();
+  if (!s || !s.layout) throw new Error('copyCompressedLists: no compressed rows in memory');
+  const L = s.layout;
+  const { f32, i32 } = s;
   const rp = L.rowPtr >> 2;
   const ro = L.rowOf >> 2;
   for (let r = 0; r < rows; r++) {
@@ -419,5 +427,4 @@ export function compressRows32(
     xIdx[p] = i32[idx + p];
     xVal[p] = f32[val + p];
   }
-  return rows;
 }
