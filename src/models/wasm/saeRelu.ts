@@ -10,6 +10,7 @@
 // once per bigger shape. Nothing is allocated per call in the steady state: the views of the
 // outputs are cached with the layout.
 
+import { PAGE, instantiate } from './instantiate.js';
 import { SAE_RELU_WASM_BASE64 } from './saeRelu.generated.js';
 
 type Floats = ArrayLike<number>;
@@ -21,13 +22,6 @@ interface ReluExports {
   reluEncode(C: number, W: number, b: number, Z: number, count: number, index: number, tmp: number, out: number, B: number, m: number, d: number): void;
 }
 
-/** The part of the WebAssembly API used here (typed locally: the core is type-checked with no DOM or Node types). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
-
-const PAGE = 65536;
 
 /** Where the buffers of one shape live (byte offsets), and the views of the outputs. */
 interface Layout {
@@ -58,38 +52,9 @@ interface ReluState {
 
 let state: ReluState | null | undefined; // undefined: not tried yet; null: unavailable
 
-/** Decodes base64 (atob is not in every type library the core is checked against). */
-function decodeBase64(text: string): Uint8Array {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  const value = new Int16Array(128).fill(-1);
-  for (let k = 0; k < 64; k++) value[alphabet.charCodeAt(k)] = k;
-  let len = text.length;
-  while (len > 0 && text[len - 1] === '=') len--;
-  const out = new Uint8Array((len * 3) >> 2);
-  let bits = 0;
-  let acc = 0;
-  let o = 0;
-  for (let k = 0; k < len; k++) {
-    acc = (acc << 6) | value[text.charCodeAt(k)];
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 255;
-    }
-  }
-  return out;
-}
-
 function load(): ReluState | null {
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (!api) return null;
-  try {
-    const module = new api.Module(decodeBase64(SAE_RELU_WASM_BASE64));
-    const wasm = new api.Instance(module, {}).exports as ReluExports;
-    return { wasm, layout: null, buffer: null, f64: new Float64Array(0), i32: new Int32Array(0) };
-  } catch {
-    return null; // no SIMD, or no synchronous compile here
-  }
+  const wasm = instantiate<ReluExports>(SAE_RELU_WASM_BASE64);
+  return wasm === null ? null : { wasm, layout: null, buffer: null, f64: new Float64Array(0), i32: new Int32Array(0) };
 }
 
 function getState(): ReluState | null {

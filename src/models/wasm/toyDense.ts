@@ -15,6 +15,7 @@
 // Precision: products and sums within a block are float32; the sums over the batch (∂W, ∂b, the loss)
 // are float64 across blocks. Route 'h32' is chosen only for float32 parameters (training).
 
+import { PAGE, instantiate } from './instantiate.js';
 import type { FloatArray } from '../toyModel.js';
 import { TOY_DENSE_WASM_BASE64 } from './toyDense.generated.js';
 
@@ -37,13 +38,6 @@ interface DenseExports {
   compressRows(X: number, B: number, n: number, rowPtr: number, rowOf: number, xIdx: number, xVal: number): number;
 }
 
-/** The part of the WebAssembly API used here (typed locally: the core is type-checked with no DOM or Node types). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-}
-
-const PAGE = 65536;
 /** Bytes after every buffer: the last tile of a row may load one vector past it (never stored). */
 const SLACK = 32;
 
@@ -95,38 +89,9 @@ let state: DenseState | null | undefined; // undefined: not tried yet; null: una
 /** Views on the caller's x, one per instance slice, made once: a subarray per call would be garbage. */
 const slices: (Float32Array | undefined)[] = [];
 
-/** Decodes base64 (atob is not in every type library the core is checked against). */
-function decodeBase64(text: string): Uint8Array {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-  const value = new Int16Array(128).fill(-1);
-  for (let k = 0; k < 64; k++) value[alphabet.charCodeAt(k)] = k;
-  let len = text.length;
-  while (len > 0 && text[len - 1] === '=') len--;
-  const out = new Uint8Array((len * 3) >> 2);
-  let bits = 0;
-  let acc = 0;
-  let o = 0;
-  for (let k = 0; k < len; k++) {
-    acc = (acc << 6) | value[text.charCodeAt(k)];
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >> bits) & 255;
-    }
-  }
-  return out;
-}
-
 function load(): DenseState | null {
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (!api) return null;
-  try {
-    const module = new api.Module(decodeBase64(TOY_DENSE_WASM_BASE64));
-    const wasm = new api.Instance(module, {}).exports as DenseExports;
-    return { wasm, layout: null, buffer: null, f32: new Float32Array(0), f64: new Float64Array(0), i32: new Int32Array(0) };
-  } catch {
-    return null; // no SIMD, or no synchronous compile here
-  }
+  const wasm = instantiate<DenseExports>(TOY_DENSE_WASM_BASE64);
+  return wasm === null ? null : { wasm, layout: null, buffer: null, f32: new Float32Array(0), f64: new Float64Array(0), i32: new Int32Array(0) };
 }
 
 function getState(): DenseState | null {
