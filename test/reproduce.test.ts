@@ -185,5 +185,9 @@ describe('reproduce --quick', () => {
     const bad = runCli(['reproduce', '--nope']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/unknown option/);
+    const workers = runCli(['reproduce', '--quick', '--workers', '0', '--out', path.join(out, 'never')]);
+    expect(workers.status).toBe(2);
+    expect(workers.stderr.trim()).toBe('superposition reproduce: error: --workers must be an integer in [1, 256] (got "0")');
+    expect(fs.existsSync(path.join(out, 'never'))).toBe(false);
   });
 });
