@@ -37,17 +37,23 @@ export function createAdamState(size: number): AdamState {
   return { m: new Float64Array(size), v: new Float64Array(size), t: 0 };
 }
 
+const RATE = new Float64Array(1);
+
 /**
  * One optimizer step on `param` in place, given its gradient. Several tensors stepped in the same
  * training step each have their own state; the step counter advances once per call.
  */
-export function adamStep(
-  param: FloatArray,
-  grad: FloatArray,
-  state: AdamState,
-  lr: number,
-  options: AdamOptions,
-): void {
+export function adamStep(param: FloatArray, grad: FloatArray, state: AdamState, lr: number, options: AdamOptions): void {
+  RATE[0] = lr;
+  adamStepAt(param, grad, state, RATE, options);
+}
+
+/**
+ * adamStep with the learning rate in lr[0], for the training loops: a double passed to a function
+ * that is not inlined is boxed, a heap allocation on every step.
+ */
+export function adamStepAt(param: FloatArray, grad: FloatArray, state: AdamState, rate: Float64Array, options: AdamOptions): void {
+  const lr = rate[0];
   const { beta1, beta2, epsilon, weightDecay } = options;
   const decoupled = options.optimizer === 'adamw';
   state.t += 1;

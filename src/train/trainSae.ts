@@ -5,7 +5,7 @@
 // differ only in λ or k see the same data and start from the same decoder (a controlled sweep).
 
 import { Rng } from '../core/rng.js';
-import { adamStep, createAdamState, type AdamOptions, type AdamState } from '../core/adam.js';
+import { adamStepAt, createAdamState, type AdamOptions, type AdamState } from '../core/adam.js';
 import { geometricMedian } from '../core/geometricMedian.js';
 import { learningRate, type LrSchedule } from '../core/schedule.js';
 import { sampleInstanceProjected, type FeatureDistribution } from '../data/features.js';
@@ -84,6 +84,8 @@ export interface SaeTraining {
   groups: SaeGroup[];
   adamOptions: AdamOptions;
   schedule: LrSchedule;
+  /** [1] this step's learning rate (handed to Adam in an array: a double argument is boxed). */
+  rate: Float64Array;
   x: Float32Array; // [batch, feat]
   h: Float64Array; // [batch, hidden]
   step: number;
@@ -159,6 +161,7 @@ export function createSaeTraining(config: SaeConfig, toy: ToySource, specs: read
     toy,
     groups: [],
     adamOptions: { optimizer: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 },
+    rate: new Float64Array(1),
     schedule: { name: config.saeLrSchedule, baseLr: config.saeLr, totalSteps: config.saeSteps, warmupSteps: config.saeWarmupSteps },
     x: new Float32Array(config.saeBatchSize * n),
     h: new Float64Array(config.saeBatchSize * m),
@@ -253,10 +256,11 @@ export function deadCount(instance: SaeInstance, window: number): number {
 export function saeTrainStep(training: SaeTraining): void {
   const { config } = training;
   const step = training.step;
-  const lr = learningRate(training.schedule, step);
+  const rate = training.rate;
+  rate[0] = learningRate(training.schedule, step);
   for (const group of training.groups) {
     for (const instance of group.instances) instanceStep(training, group, instance);
-    for (const name in group.params) adamStep(group.params[name], group.grads[name], group.adam[name], lr, training.adamOptions);
+    for (const name in group.params) adamStepAt(group.params[name], group.grads[name], group.adam[name], rate, training.adamOptions);
     for (const instance of group.instances) normaliseDecoderColumns(group.shape, instance.params.W_dec);
   }
   const done = step + 1;

@@ -3,7 +3,7 @@
 // allocated once in createToyTraining; the step loop allocates nothing but history rows.
 
 import { Rng, shuffle } from '../core/rng.js';
-import { adamStep, createAdamState, type AdamOptions, type AdamState } from '../core/adam.js';
+import { adamStepAt, createAdamState, type AdamOptions, type AdamState } from '../core/adam.js';
 import { learningRate, type LrSchedule } from '../core/schedule.js';
 import { probabilityFromSparsity, sampleBatch, type FeatureDistribution } from '../data/features.js';
 import { geometricImportance, importancePerInstance } from '../data/importance.js';
@@ -52,6 +52,8 @@ export interface ToyTraining {
   adam: { W: AdamState; b: AdamState };
   adamOptions: AdamOptions;
   schedule: LrSchedule;
+  /** [1] this step's learning rate (handed to Adam in an array: a double argument is boxed). */
+  rate: Float64Array;
   workspace: ToyModelWorkspace;
   x: Float32Array; // [inst, batch, feat]
   losses: Float64Array; // [inst]
@@ -165,6 +167,7 @@ export function createToyTraining(fullConfig: ToyConfig, options: ToyTrainingOpt
       epsilon: config.epsilon,
       weightDecay: config.weightDecay,
     },
+    rate: new Float64Array(1),
     schedule: {
       name: config.lrSchedule,
       baseLr: config.lr,
@@ -233,9 +236,10 @@ export function trainStep(training: ToyTraining): void {
   for (let k = 0; k < shape.nInstances; k++) {
     if (!Number.isFinite(losses[k])) throw new DivergenceError(training.instanceOffset + k, step, config.sparsity[k], losses[k]);
   }
-  const lr = learningRate(training.schedule, step);
-  adamStep(params.W, grads.W, training.adam.W, lr, training.adamOptions);
-  adamStep(params.b, grads.b, training.adam.b, lr, training.adamOptions);
+  const rate = training.rate;
+  rate[0] = learningRate(training.schedule, step);
+  adamStepAt(params.W, grads.W, training.adam.W, rate, training.adamOptions);
+  adamStepAt(params.b, grads.b, training.adam.b, rate, training.adamOptions);
   if (step % config.historyEvery === 0 || step === config.totalSteps - 1) {
     for (let k = 0; k < shape.nInstances; k++)
       training.history.push({ step, instance: training.instanceOffset + k, sparsity: config.sparsity[k], loss: losses[k] });
