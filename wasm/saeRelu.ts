@@ -18,6 +18,31 @@
 //   tmp   f64 [d, 8]         scratch: the pre of one block
 //   out   f64 [1]            Σ z (a returned double would be boxed in JS)
 
+/**
+ * pre of latent l for the 8 samples of one block (cb: the block in C) into out [8]: b_l, then
+ * + W_lj · c_j for j = 0 … m − 1, multiplied then added, as in JS.
+ */
+// @ts-ignore: decorator
+@inline function preActivations(b: usize, W: usize, cb: usize, l: i32, m: i32, wBytes: usize, out: usize): void {
+  let a0 = v128.load64_splat(b + (<usize>l << 3));
+  let a1 = a0, a2 = a0, a3 = a0;
+  let w = W + <usize>l * wBytes;
+  let c = cb;
+  for (let j = 0; j < m; j++) {
+    const x = v128.load64_splat(w);
+    a0 = f64x2.add(a0, f64x2.mul(x, v128.load(c)));
+    a1 = f64x2.add(a1, f64x2.mul(x, v128.load(c, 16)));
+    a2 = f64x2.add(a2, f64x2.mul(x, v128.load(c, 32)));
+    a3 = f64x2.add(a3, f64x2.mul(x, v128.load(c, 48)));
+    w += 8;
+    c += 64;
+  }
+  v128.store(out, a0);
+  v128.store(out, a1, 16);
+  v128.store(out, a2, 32);
+  v128.store(out, a3, 48);
+}
+
 /** The encoder for B samples with m inputs and d latents (see above). */
 export function reluEncode(C: usize, W: usize, b: usize, Z: usize, count: usize, index: usize, tmp: usize, out: usize, B: i32, m: i32, d: i32): void {
   const zero = f64x2.splat(0);
@@ -36,29 +61,13 @@ export function reluEncode(C: usize, W: usize, b: usize, Z: usize, count: usize,
     v128.store(n0, i32x4.splat(0));
     v128.store(n0, i32x4.splat(0), 16);
     for (let l = 0; l < d; l++) {
-      let a0 = v128.load64_splat(b + (<usize>l << 3));
-      let a1 = a0, a2 = a0, a3 = a0;
-      let w = W + <usize>l * wBytes;
-      let c = cb;
-      for (let j = 0; j < m; j++) {
-        const x = v128.load64_splat(w);
-        a0 = f64x2.add(a0, f64x2.mul(x, v128.load(c)));
-        a1 = f64x2.add(a1, f64x2.mul(x, v128.load(c, 16)));
-        a2 = f64x2.add(a2, f64x2.mul(x, v128.load(c, 32)));
-        a3 = f64x2.add(a3, f64x2.mul(x, v128.load(c, 48)));
-        w += 8;
-        c += 64;
-      }
+      preActivations(b, W, cb, l, m, wBytes, tmp);
       let mask =
-        i64x2.bitmask(f64x2.gt(a0, zero)) |
-        (i64x2.bitmask(f64x2.gt(a1, zero)) << 2) |
-        (i64x2.bitmask(f64x2.gt(a2, zero)) << 4) |
-        (i64x2.bitmask(f64x2.gt(a3, zero)) << 6);
+        i64x2.bitmask(f64x2.gt(v128.load(tmp), zero)) |
+        (i64x2.bitmask(f64x2.gt(v128.load(tmp, 16), zero)) << 2) |
+        (i64x2.bitmask(f64x2.gt(v128.load(tmp, 32), zero)) << 4) |
+        (i64x2.bitmask(f64x2.gt(v128.load(tmp, 48), zero)) << 6);
       if (mask == 0) continue;
-      v128.store(tmp, a0);
-      v128.store(tmp, a1, 16);
-      v128.store(tmp, a2, 32);
-      v128.store(tmp, a3, 48);
       const lz = <usize>l << 3;
       // The samples where latent l fired, in increasing order (as the JS kernel's bit masks).
       while (mask != 0) {
@@ -78,26 +87,7 @@ export function reluEncode(C: usize, W: usize, b: usize, Z: usize, count: usize,
   if (valid > 0) {
     // The last, partial block: pre of its 8 lanes into tmp [d, 8], then sample by sample.
     const cb = C + (<usize>(blockEnd >> 3)) * blockBytes;
-    for (let l = 0; l < d; l++) {
-      let a0 = v128.load64_splat(b + (<usize>l << 3));
-      let a1 = a0, a2 = a0, a3 = a0;
-      let w = W + <usize>l * wBytes;
-      let c = cb;
-      for (let j = 0; j < m; j++) {
-        const x = v128.load64_splat(w);
-        a0 = f64x2.add(a0, f64x2.mul(x, v128.load(c)));
-        a1 = f64x2.add(a1, f64x2.mul(x, v128.load(c, 16)));
-        a2 = f64x2.add(a2, f64x2.mul(x, v128.load(c, 32)));
-        a3 = f64x2.add(a3, f64x2.mul(x, v128.load(c, 48)));
-        w += 8;
-        c += 64;
-      }
-      const t = tmp + (<usize>l << 6);
-      v128.store(t, a0);
-      v128.store(t, a1, 16);
-      v128.store(t, a2, 32);
-      v128.store(t, a3, 48);
-    }
+    for (let l = 0; l < d; l++) preActivations(b, W, cb, l, m, wBytes, tmp + (<usize>l << 6));
     for (let k = 0; k < valid; k++) {
       const s = blockEnd + k;
       const zr = Z + <usize>s * rowBytes;
