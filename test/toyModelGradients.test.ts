@@ -261,8 +261,8 @@ describe('lossAndGradients: bookkeeping', () => {
     const x32 = Float32Array.from(pr.x);
     const lossOut = new Float64Array(3);
     lossAndGradients(shape, p32, x32, batch, importance, createWorkspace(shape), lossOut);
-    const ref = reference(shape, p32.W, p32.b, x32, batch, importance); // same rounded inputs
-    for (let k = 0; k < 3; k++) expect(relErr(lossOut[k], ref.loss[k])).toBeLessThan(1e-12);
+    const ref = reference(shape, p32.W, p32.b, x32, batch, importance); // same rounded inputs; the float32 routes may run
+    for (let k = 0; k < 3; k++) expect(relErr(lossOut[k], ref.loss[k])).toBeLessThan(1e-5);
   });
 });
 

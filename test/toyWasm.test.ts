@@ -15,44 +15,10 @@ import {
   createWorkspace,
   lossAndGradients,
   lossAndGradientsReference,
-  type Activation,
-  type ToyModelParams,
-  type ToyModelShape,
 } from '../src/models/toyModel.js';
 import { compressRows, createKernelWorkspace, lossAndGradientsFast, timeH, timeH32, type KernelOptions } from '../src/models/toyGram.js';
 import { blockCounts, blockRows, compressRows32, copyCompressedLists, denseKernelAvailable, setSparseGradFraction, sparseGradFraction } from '../src/models/wasm/toyDense.js';
-import { relErr } from './helpers/relErr.js';
-
-interface Problem32 {
-  shape: ToyModelShape;
-  params: ToyModelParams<Float32Array>;
-  x: Float32Array; // [inst, batch, feat]
-  batch: number;
-  importance: Float64Array; // [inst, feat]
-}
-
-/** Random float32 problem, one instance per sparsity; `roles` gives features settled-on / off biases. */
-function makeProblem32(n: number, m: number, batch: number, sparsities: number[], activation: Activation, seed: number): Problem32 {
-  const rng = new Rng(seed);
-  const K = sparsities.length;
-  const shape: ToyModelShape = { nInstances: K, nFeatures: n, nHidden: m, activation };
-  const W = new Float32Array(K * m * n);
-  const b = new Float32Array(K * n);
-  for (let e = 0; e < W.length; e++) W[e] = 0.7 * rng.normal();
-  for (let e = 0; e < b.length; e++) b[e] = 0.3 * rng.normal();
-  const x = new Float32Array(K * batch * n);
-  for (let k = 0; k < K; k++) {
-    const p = 1 - sparsities[k];
-    for (let e = 0; e < batch * n; e++) {
-      const u = rng.uniform();
-      const v = rng.uniform();
-      x[k * batch * n + e] = u < p ? v : 0;
-    }
-  }
-  const importance = new Float64Array(K * n);
-  for (let k = 0; k < K; k++) for (let i = 0; i < n; i++) importance[k * n + i] = 0.9 ** i * (0.75 + 0.5 * rng.uniform());
-  return { shape, params: { W, b }, x, batch, importance };
-}
+import { expectAgreement32, makeProblem32, runFast } from './helpers/toyProblem32.js';
 
 /** Runs f with the sparse backward forced on every block (1), off (−1) or by default (undefined). */
 function withSparseFraction<T>(fraction: number | undefined, f: () => T): T {
@@ -70,32 +36,6 @@ function countBlocks(f: () => void): { sparse: number; dense: number } {
   const dense0 = blockCounts.dense;
   f();
   return { sparse: blockCounts.sparse - sparse0, dense: blockCounts.dense - dense0 };
-}
-
-function runFast(pr: Problem32, options: KernelOptions) {
-  const ws = createWorkspace(pr.shape);
-  const loss = new Float64Array(pr.shape.nInstances);
-  const grads = createGrads(pr.shape);
-  lossAndGradientsFast(pr.shape, pr.params, pr.x, pr.batch, pr.importance, ws.kernel, loss, grads, options);
-  return { loss, grads, reports: ws.kernel.reports };
-}
-
-function expectAgreement32(pr: Problem32, options: KernelOptions, tol = 1e-5) {
-  const { shape } = pr;
-  const ws = createWorkspace(shape);
-  const want = new Float64Array(shape.nInstances);
-  const wantGrads = createGrads(shape);
-  lossAndGradientsReference(shape, pr.params, pr.x, pr.batch, pr.importance, ws, want, wantGrads);
-  const got = runFast(pr, options);
-  const { nInstances: K, nFeatures: n, nHidden: m } = shape;
-  for (let k = 0; k < K; k++) {
-    const where = `instance ${k}`;
-    expect(Math.abs(got.loss[k] - want[k]) / Math.max(Math.abs(want[k]), 1e-300), `loss, ${where}`).toBeLessThan(tol);
-    const block = (a: Float64Array, size: number) => a.subarray(k * size, (k + 1) * size);
-    expect(relErr(block(got.grads.W, m * n), block(wantGrads.W, m * n)), `∂W, ${where}`).toBeLessThan(tol);
-    expect(relErr(block(got.grads.b, n), block(wantGrads.b, n)), `∂b, ${where}`).toBeLessThan(tol);
-  }
-  return got.reports;
 }
 
 const available = denseKernelAvailable();

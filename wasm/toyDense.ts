@@ -15,6 +15,10 @@
 // R is a multiple of 4; rows of the block past the `valid` ones are zero in X and masked out of g.
 // Sums over the batch (∂W, ∂b, the loss) leave float32 after each block: each block's f32 partial sums
 // are added into float64 accumulators, so rounding grows with the block, not with the batch.
+// Route 'gram32' lives in gram32.ts and is exported from here: one module, one memory.
+
+import { offLoss, residual } from './lossTerms';
+export { gramMatrix, gramSweep, gramFlush, gramGradient } from './gram32';
 
 /** H = X Wt: H [R, mP] from X [R, nP] (or G: ∂L/∂h = W g) and Wt [n, mP]; four rows by eight hidden units. */
 export function hidden(X: usize, Wt: usize, H: usize, R: i32, n: i32, nP: i32, mP: i32): void {
@@ -141,21 +145,6 @@ export function scatterRows(rowPtr: usize, xIdx: usize, xVal: usize, X: usize, r
 // @ts-ignore: decorator
 @inline function rowMask(t: i32, valid: i32): v128 {
   return i32x4.splat(t < valid ? -1 : 0);
-}
-
-/** The error term of four outputs: g/c and the loss I·e with the ReLU (or without): d and e. */
-// @ts-ignore: decorator
-@inline function residual(a: v128, x: v128, relu: bool): v128 {
-  // Where the ReLU is off (a ≤ 0) the output is 0: no gradient. NaN counts as on, as in the
-  // reference, so that a NaN parameter gives a NaN loss (the divergence guard relies on it).
-  const d = f32x4.sub(a, x);
-  return relu ? v128.andnot(d, f32x4.le(a, f32x4.splat(0))) : d;
-}
-
-// @ts-ignore: decorator
-@inline function offLoss(a: v128, x: v128, relu: bool): v128 {
-  // I x² where the ReLU is off (the output is 0, the target x).
-  return relu ? v128.and(f32x4.mul(x, x), f32x4.le(a, f32x4.splat(0))) : f32x4.splat(0);
 }
 
 /**
@@ -523,4 +512,22 @@ export function compressRows(X: usize, B: i32, n: i32, rowPtr: usize, rowOf: usi
     rows += i32(cnt != start);
   }
   return rows;
+}
+
+/**
+ * X [rows, nP] ← the non-empty samples of Xraw [B, n] (rowOf from compressRows), one row copy each;
+ * X's padding columns are not written (zero from the layout).
+ */
+export function padRows(Xraw: usize, rowOf: usize, X: usize, rows: i32, n: i32, nP: i32): void {
+  const bytes = <usize>n << 2;
+  const xs = <usize>nP << 2;
+  for (let r = 0; r < rows; r++) {
+    const sample = <usize>load<i32>(rowOf + (<usize>r << 2));
+    const from = Xraw + sample * bytes;
+    const to = X + <usize>r * xs;
+    // Whole vectors: the last may carry up to three values of the next sample into the padding,
+    // which padRows then clears (a memory.copy per row costs a runtime call in V8).
+    for (let o: usize = 0; o < bytes; o += 16) v128.store(to + o, v128.load(from + o));
+    for (let o = bytes; o < xs; o += 4) store<f32>(to + o, 0);
+  }
 }

@@ -1,6 +1,6 @@
 // The fast kernel behind toyModel.lossAndGradients: the same loss and gradient as the reference
 // (toyModel.lossAndGradientsReference, up to rounding), computed per instance along the cheapest of
-// four routes. Per instance: n features, m hidden, B samples, R of them with an active input;
+// five routes. Per instance: n features, m hidden, B samples, R of them with an active input;
 // sample b has a_b active inputs (A = Σ a_b, Q = Σ a_b(a_b + 1)/2); g = ∂L/∂a, c_l = 2 I_l / (B n).
 //
 //   'h'      h = W x, a = b + Wᵀh, g, then ∂W = Σ h gᵀ + (W g) xᵀ, four samples at a time so that each
@@ -18,6 +18,10 @@
 //            checks, the 1e-12 agreement tests) never get it. Blocks whose g is sparse (at most
 //            mP/(mP + 150) nonzero) run W g and h gᵀ over the nonzero g only.
 //                                     ≈ 5 (dense) or 3 (gathered) · R·nm / 4, less where g is sparse
+//   'gram32' G = WᵀW, a = b + Σ_{i active} x_i G[i, :] for every output, M += x gᵀ over the active i,
+//            ∂W = W (M + Mᵀ), in float32 WebAssembly SIMD (wasm/gram32.ts), sums over the batch in
+//            float64: for sparse data (the seed's S = 0.9 run). Float32 parameters only, as 'h32'.
+//                                                         ≈ (2A·n + n²m·2) / 4, plus R·n for the ReLU
 //
 // Outputs in route 'gram' (classifyOutputs): x lies in [xlo, xhi] ∋ 0 over the batch, so a_l lies
 // between b_l + Σ_i min(G_li xlo, G_li xhi) and b_l + Σ_i max(…). A lower bound > 0 (beyond a rounding
@@ -30,8 +34,9 @@
 // the moments too and record only corrections where their ReLU is off; the rest (DOWN) record their
 // entries where it is on. Samples with no active input all share a = b: computed once.
 //
-// The cost model (timeH, timeH32, timeGram; in ns, measured on the workloads W1–W4 of the performance
-// issue): route 'h' (or 'h32', if the parameters are float32 and WebAssembly SIMD loads in this thread)
+// The cost model (timeH, timeH32, timeGram32, timeGram; in ns, measured on the workloads W1–W4 of the
+// performance issue): float32 parameters, where WebAssembly SIMD loads in this thread, take the
+// cheapest of 'h32' (gathered or dense rows), 'gram32' and 'h' by R and A alone. Otherwise route 'h'
 // is estimated from R, A; G is formed only when its cost leaves room to beat that; then the
 // classification gives |P|, the moments' cost and an estimate of the entries of g per sample (half of
 // the DOWN outputs, a quarter of the UP ones), and the cheapest route is taken. The choice is a
@@ -41,17 +46,17 @@
 //
 // Within a sample, the loops over outputs treat every target as 0 (loss I_l a_l², entry c_l a_l,
 // computed without branches as (a ± |a|)/2); the few active outputs are then fixed up (target x_l).
-// Routes but 'h32' run in float64 on float64 copies of the instance's W and b, so the hot loops see
+// Routes but 'h32' and 'gram32' run in float64 on float64 copies of the instance's W and b, so the hot loops see
 // one array type whatever the caller's (Float32Array in training, Float64Array in tests).
 
 import type { FloatArray, ToyModelGrads, ToyModelParams, ToyModelShape } from './toyModel.js';
-import { compressRows32, compressedActives, copyCompressedLists, denseKernelAvailable, sweepHidden32 } from './wasm/toyDense.js';
+import { compressRows32, compressedActives, copyCompressedLists, denseKernelAvailable, sweepGram32, sweepHidden32 } from './wasm/toyDense.js';
 
 /**
  * 'h' and 'gram' (forward and backward each), 'hybrid' (forward 'gram', backward 'h'), 'h32' (route 'h'
  * in float32 WebAssembly SIMD: wasm/toyDense.ts).
  */
-export type KernelRoute = 'h' | 'gram' | 'hybrid' | 'h32';
+export type KernelRoute = 'h' | 'gram' | 'hybrid' | 'h32' | 'gram32';
 
 /** Force choices (tests, benchmarks); anything left out is chosen by the cost model. */
 export interface KernelOptions {
@@ -1260,20 +1265,30 @@ export function timeHybrid(n: number, m: number, rows: number, actives: number, 
 }
 
 /**
- * Estimated ns of route 'h32' (src/models/wasm/toyDense.ts), fitted (within ±30%) to its times on
- * n = 8 … 2000, m = 3 … 100, S = 0 … 0.99, batch 1024: ~0.037 ns per multiply-add of its products over
- * rows padded to nP = 4⌈n/4⌉, mP = 4⌈m/4⌉ (a = b + Wᵀh, W g, h gᵀ, and h = W x, (W g) xᵀ when
- * dense), ~0.28 per active input and hidden unit when those two gather the active inputs, ~2.3 per
- * row and output (the ReLU, the loss, copies), ~3.6 per active input, ~10 µs per call. It counts the
- * backward as dense: where g is sparse (few outputs on) the kernel skips W g and h gᵀ over its zeros
- * (up to half the time, W4), so this overestimates there; not modelled, since 'h32' is already taken
- * on W1–W4 and nothing here knows g's density before the route is chosen.
+ * Estimated ns of route 'h32' (src/models/wasm/toyDense.ts), fitted by relative least squares (within
+ * ±10%) to its times on the bench's trained W1–W3 instances and on n = 400, m = 40 (S = 0 … 0.95,
+ * batch 1024; every route timed on the same batches). Gathering the active inputs: ~0.042 ns per
+ * multiply-add of the three dense products (a = b + Wᵀh, W g, h gᵀ over rows padded to nP = 4⌈n/4⌉,
+ * mP = 4⌈m/4⌉), ~0.18 per active input and hidden unit (h = W x, (W g) xᵀ), ~0.65 per row and output,
+ * ~2 per active input, ~9 µs per call; over dense rows: ~0.034 per multiply-add of five products,
+ * ~1.4 per row and output. Where g is sparse (few outputs on) the kernel skips W g and h gᵀ over its
+ * zeros; the fit holds for the trained models' g.
  */
 export function timeH32(n: number, m: number, rows: number, actives: number, gather: boolean): number {
   const mP = (m + 3) & ~3;
   const nP = (n + 3) & ~3;
-  const products = (gather ? 3 : 5) * rows * nP * mP;
-  return 0.037 * products + (gather ? 0.28 * actives * mP : 0) + 2.3 * rows * nP + 3.6 * actives + 10_000;
+  if (gather) return 0.042 * 3 * rows * nP * mP + 0.18 * actives * mP + 0.65 * rows * nP + 2 * actives + 9_400;
+  return 0.034 * 5 * rows * nP * mP + 1.4 * rows * nP + 0.29 * actives + 200;
+}
+
+/**
+ * Estimated ns of route 'gram32' (sweepGram32), fitted as timeH32 (within ±12%): ~0.2 per active
+ * input and output (a = b + Σ x_i G[i, :] and M[i, :] += x_i g), ~1.3 per row and output (the ReLU,
+ * the loss, g), ~0.25 per n·m·nP (G = WᵀW and ∂W = W (M + Mᵀ)), ~4.5 µs per call.
+ */
+export function timeGram32(n: number, m: number, rows: number, actives: number): number {
+  const nP = (n + 3) & ~3;
+  return 0.2 * actives * nP + 1.3 * rows * nP + 0.25 * n * m * nP + 4_500;
 }
 
 /**
@@ -1344,14 +1359,17 @@ export function lossAndGradientsFast(
     const routeH = chooseRouteH(kw, n, m, rows, actives, wasm32, options.gather);
     const costH = kw.costH[0];
     const gather32 = kw.gather32;
-    let route: KernelRoute = options.route ?? (0.375 * n * n * m < costH ? 'gram' : routeH);
+    // Float32 parameters with WebAssembly: the cheaper of the two float32 routes, never the float64
+    // JavaScript Gram routes (slower than 'gram32' where G pays, and their sorting costs every step).
+    let route: KernelRoute =
+      options.route ?? (wasm32 ? (timeGram32(n, m, rows, actives) < costH ? 'gram32' : routeH) : 0.375 * n * n * m < costH ? 'gram' : routeH);
     let nP = n;
     let nP1 = n;
     let nLin = 0;
     let nOn = 0;
     let nOff = 0;
     let moments = false;
-    if (route !== 'h32' && !listsOut) {
+    if (route !== 'h32' && route !== 'gram32' && !listsOut) {
       copyCompressedLists(rows, kw.rowPtr, kw.rowOf, kw.xIdx, kw.xVal);
       listsOut = true;
     }
@@ -1388,11 +1406,11 @@ export function lossAndGradientsFast(
         route = Math.min(costG, costHybrid) > costH ? routeH : costHybrid < costG ? 'hybrid' : 'gram';
       }
     }
-    if (route !== 'h32' && !listsOut) {
+    if (route !== 'h32' && route !== 'gram32' && !listsOut) {
       copyCompressedLists(rows, kw.rowPtr, kw.rowOf, kw.xIdx, kw.xVal);
       listsOut = true;
     }
-    if (route === 'h' || route === 'h32') {
+    if (route === 'h' || route === 'h32' || route === 'gram32') {
       nP = n;
       nP1 = n;
       nLin = 0;
@@ -1416,6 +1434,9 @@ export function lossAndGradientsFast(
     } else if (route === 'h32') {
       const { rowPtr: rp, xIdx, gWd } = kw;
       sweepHidden32(x, offset, kw.rowOf, W, wBase, n, m, b, imp, c, rp, xIdx, xVal, rows, relu, grads !== undefined, gather32, gWd, gb, kw.lossH32, !listsOut);
+      loss = kw.lossH32[0];
+    } else if (route === 'gram32') {
+      sweepGram32(W, wBase, n, m, b, imp, c, kw.rowPtr, kw.xIdx, xVal, rows, relu, grads !== undefined, kw.gWd, gb, kw.lossH32, !listsOut);
       loss = kw.lossH32[0];
     } else {
       ensureEntryCapacity(kw, rows, nP);
@@ -1452,7 +1473,7 @@ export function lossAndGradientsFast(
 
     // Backward.
     const gW = grads.W;
-    if (route === 'h' || route === 'h32') {
+    if (route === 'h' || route === 'h32' || route === 'gram32') {
       for (let e = 0; e < m * n; e++) gW[wBase + e] = kw.gWd[e];
     } else {
       gWt.fill(0);

@@ -8,10 +8,10 @@ import { Worker } from 'node:worker_threads';
 import type { ToyConfig } from '../experiments/config.js';
 import { DivergenceError, trainToyAsync, type HistoryRow, type ToyStorage, type ToyTraining, type TrainCallbacks } from './trainToy.js';
 import type { ToyWorkerData, ToyWorkerReply } from './toyWorker.js';
-import { timeH, timeH32 } from '../models/toyGram.js';
+import { timeGram32, timeH, timeH32 } from '../models/toyGram.js';
 
 /**
- * Estimated ns per step of an instance: the toy kernel's own cost model (the cheaper h routes, at
+ * Estimated ns per step of an instance: the toy kernel's own cost model (its cheapest route, at
  * the batch's expected rows with an active input and active inputs) plus Adam over W and b. The
  * pool then corrects it by measured times (rebalance).
  */
@@ -20,7 +20,12 @@ function instanceCost(config: ToyConfig, k: number): number {
   const p = config.featureProbability ? config.featureProbability[k] : Array<number>(n).fill(1 - config.sparsity[k]);
   const actives = batchSize * p.reduce((a, b) => a + b, 0);
   const rows = batchSize * (1 - p.reduce((a, b) => a * (1 - b), 1));
-  const kernel = Math.min(timeH32(n, m, rows, actives, true), timeH32(n, m, rows, actives, false), timeH(n, m, rows, actives, 4 * actives > rows * n));
+  const kernel = Math.min(
+    timeH32(n, m, rows, actives, true),
+    timeH32(n, m, rows, actives, false),
+    timeGram32(n, m, rows, actives),
+    timeH(n, m, rows, actives, 4 * actives > rows * n),
+  );
   return kernel + 5 * (n * m + n);
 }
 

@@ -36,6 +36,14 @@ interface DenseExports {
     r0: number, R: number, valid: number, n: number, m: number, nP: number, mP: number, gather: number, limit: number,
   ): number;
   compressRows(X: number, B: number, n: number, rowPtr: number, rowOf: number, xIdx: number, xVal: number): number;
+  padRows(Xraw: number, rowOf: number, X: number, rows: number, n: number, nP: number): void;
+  gramMatrix(W: number, G: number, n: number, m: number, nP: number): void;
+  gramSweep(
+    rowPtr: number, xIdx: number, xVal: number, G: number, b: number, imp: number, c: number,
+    A: number, Xr: number, M: number, gbAcc: number, r0: number, count: number, nP: number, relu: number, loss64: number,
+  ): void;
+  gramFlush(M: number, M64: number, gbAcc: number, gb64: number, n: number, nP: number): void;
+  gramGradient(W: number, M64: number, S: number, gW64: number, n: number, m: number, nP: number): void;
 }
 
 /** Bytes after every buffer: the last tile of a row may load one vector past it (never stored). */
@@ -74,6 +82,17 @@ interface Layout {
   gWt64: number; // [feat, mP] float64 ∂L/∂W transposed: (W g) xᵀ gathered, h gᵀ from sparse g
   gb64: number; // [nP] float64 ∂L/∂b
   loss64: number; // [1] float64 the loss
+  // Route 'gram32' (gram32.ts), after the rest: the memory reaches them on the route's first use.
+  G32: number; // [feat, nP] G = WᵀW
+  A: number; // [nP] a, then g, of the current sample
+  Xr: number; // [nP] x of the current sample, dense (zero between samples)
+  M32: number; // [feat, nP] Σ x gᵀ of the block, float32 (zero between blocks)
+  gbAcc: number; // [nP] Σ g of the block, float32 (zero between blocks)
+  M64: number; // [feat, nP] float64 Σ x gᵀ over the batch
+  S: number; // [feat, nP] M + Mᵀ in float32
+  end: number; // the first byte after the route-'h32' buffers
+  gramEnd: number; // the first byte after all buffers
+  gramReady: boolean; // the memory reaches gramEnd and Xr, M32, gbAcc are zero
 }
 
 interface DenseState {
@@ -191,8 +210,26 @@ function layoutFor(s: DenseState, n: number, m: number, rows: number): Layout {
     gWt64: take(8 * n * mP),
     gb64: take(8 * nP),
     loss64: take(8),
+    G32: 0,
+    A: 0,
+    Xr: 0,
+    M32: 0,
+    gbAcc: 0,
+    M64: 0,
+    S: 0,
+    end: top,
+    gramEnd: 0,
+    gramReady: false,
   };
-  ensureMemory(s, top);
+  layout.G32 = take(4 * n * nP);
+  layout.A = take(4 * nP);
+  layout.Xr = take(4 * nP);
+  layout.M32 = take(4 * n * nP);
+  layout.gbAcc = take(4 * nP);
+  layout.M64 = take(8 * n * nP);
+  layout.S = take(4 * n * nP);
+  layout.gramEnd = top;
+  ensureMemory(s, layout.end);
   // The padding columns of X are never written after this (another shape may have left data here).
   s.f32.fill(0, layout.X >> 2, layout.G >> 2);
   s.layout = layout;
@@ -210,6 +247,49 @@ function ensureMemory(s: DenseState, end: number): void {
     s.f32 = new Float32Array(buffer);
     s.f64 = new Float64Array(buffer);
     s.i32 = new Int32Array(buffer);
+  }
+}
+
+/**
+ * W [hidden, feat] at wBase into W32 [mP, nP] (and, `transposed`, Wt [feat, mP]), b, I, c [feat] into
+ * their float32 rows, padded with zeros (element indices: the byte offsets are multiples of 16).
+ */
+function loadParams(s: DenseState, L: Layout, W: FloatArray, wBase: number, b: Float64Array, imp: Float64Array, c: Float64Array, transposed: boolean): void {
+  const { f32 } = s;
+  const { n, m, nP, mP } = L;
+  const W32 = L.W >> 2;
+  const Wt32 = L.Wt >> 2;
+  f32.fill(0, W32, W32 + mP * nP);
+  if (transposed) f32.fill(0, Wt32, Wt32 + n * mP);
+  for (let j = 0; j < m; j++) {
+    for (let l = 0; l < n; l++) {
+      const w = W[wBase + j * n + l];
+      f32[W32 + j * nP + l] = w;
+      if (transposed) f32[Wt32 + l * mP + j] = w;
+    }
+  }
+  const b32 = L.b >> 2;
+  const imp32 = L.imp >> 2;
+  const c32 = L.c >> 2;
+  for (let l = 0; l < nP; l++) {
+    const inside = l < n;
+    f32[b32 + l] = inside ? b[l] : 0;
+    f32[imp32 + l] = inside ? imp[l] : 0;
+    f32[c32 + l] = inside ? c[l] : 0;
+  }
+}
+
+/** The caller's compressed rows (`rows` of them) into the module's memory, values in float32. */
+function loadLists(s: DenseState, L: Layout, rowPtr: Int32Array, xIdx: Int32Array, xVal: Float64Array, rows: number): void {
+  const { f32, i32 } = s;
+  const rp32 = L.rowPtr >> 2;
+  for (let r = 0; r <= rows; r++) i32[rp32 + r] = rowPtr[r];
+  const idx32 = L.xIdx >> 2;
+  const val32 = L.xVal >> 2;
+  const actives = rowPtr[rows];
+  for (let p = 0; p < actives; p++) {
+    i32[idx32 + p] = xIdx[p];
+    f32[val32 + p] = xVal[p];
   }
 }
 
@@ -252,47 +332,20 @@ export function sweepHidden32(
   const L = layoutFor(s, n, m, rows);
   const { f32, f64, i32, wasm } = s;
   const { nP, mP, R } = L;
-  const actives = resident ? i32[(L.rowPtr >> 2) + rows] : rowPtr[rows];
-  // Inputs, in float32, padded with zeros (element indices: the byte offsets are multiples of 16).
-  const W32 = L.W >> 2;
-  const Wt32 = L.Wt >> 2;
-  f32.fill(0, W32, W32 + mP * nP);
-  f32.fill(0, Wt32, Wt32 + n * mP);
-  for (let j = 0; j < m; j++) {
-    for (let l = 0; l < n; l++) {
-      const w = W[wBase + j * n + l];
-      f32[W32 + j * nP + l] = w;
-      f32[Wt32 + l * mP + j] = w;
-    }
-  }
-  const b32 = L.b >> 2;
-  const imp32 = L.imp >> 2;
-  const c32 = L.c >> 2;
-  for (let l = 0; l < nP; l++) {
-    const inside = l < n;
-    f32[b32 + l] = inside ? b[l] : 0;
-    f32[imp32 + l] = inside ? imp[l] : 0;
-    f32[c32 + l] = inside ? c[l] : 0;
-  }
+  loadParams(s, L, W, wBase, b, imp, c, true);
   const rows4 = (rows + 3) & ~3;
-  if (gather && !resident) {
-    const rp32 = L.rowPtr >> 2;
-    for (let r = 0; r <= rows; r++) i32[rp32 + r] = rowPtr[r];
-    const idx32 = L.xIdx >> 2;
-    const val32 = L.xVal >> 2;
-    for (let p = 0; p < actives; p++) {
-      i32[idx32 + p] = xIdx[p];
-      f32[val32 + p] = xVal[p];
-    }
-  } else if (!gather) {
+  if (gather && !resident) loadLists(s, L, rowPtr, xIdx, xVal, rows);
+  else if (!gather) {
     // The rows themselves (one float32 copy each, cheaper than the lists); the padding columns are
     // zero from the layout's creation and never written, the padding rows are cleared.
     const X32 = L.X >> 2;
-    const ro32 = L.rowOf >> 2;
-    for (let r = 0; r < rows; r++) {
-      const xo = offset + (resident ? i32[ro32 + r] : rowOf[r]) * n;
-      const o = X32 + r * nP;
-      for (let i = 0; i < n; i++) f32[o + i] = x[xo + i];
+    if (resident) wasm.padRows(L.Xraw, L.rowOf, L.X, rows, n, nP);
+    else {
+      for (let r = 0; r < rows; r++) {
+        const xo = offset + rowOf[r] * n;
+        const o = X32 + r * nP;
+        for (let i = 0; i < n; i++) f32[o + i] = x[xo + i];
+      }
     }
     f32.fill(0, X32 + rows * nP, X32 + rows4 * nP);
   }
@@ -339,6 +392,76 @@ export function sweepHidden32(
   for (let j = 0; j < m; j++) {
     for (let l = 0; l < n; l++) gW[j * n + l] = f64[gW64 + j * nP + l] + f64[gWt64 + l * mP + j];
   }
+  for (let l = 0; l < n; l++) gb[l] = f64[gb64 + l];
+}
+
+/**
+ * Samples per float32 block of route 'gram32' (a multiple of 64, at most 4096): enough that emptying
+ * the block's M [n, nP] into float64 (gramFlush) costs at most about an eighth of the block's own
+ * work (~2 active inputs and ~3 vectors of outputs per sample, each nP wide).
+ */
+export function gramBlockRows(n: number, rows: number, actives: number): number {
+  const perRow = (2 * actives + 3 * rows) / Math.max(rows, 1);
+  return Math.min(4096, Math.max(64, Math.ceil((8 * n) / perRow / 64) * 64));
+}
+
+/**
+ * Route 'gram32' for one instance (wasm/gram32.ts), over the compressed rows compressRows32 left in
+ * memory (`resident`) or the caller's (rowPtr, xIdx, xVal): writes the unscaled loss of those rows
+ * into result[0] and, when `grads`, ∂L/∂W [hidden, feat] into gW and ∂L/∂b [feat] into gb. The
+ * arguments are those of sweepHidden32.
+ */
+export function sweepGram32(
+  W: FloatArray,
+  wBase: number,
+  n: number,
+  m: number,
+  b: Float64Array,
+  imp: Float64Array,
+  c: Float64Array,
+  rowPtr: Int32Array,
+  xIdx: Int32Array,
+  xVal: Float64Array,
+  rows: number,
+  relu: boolean,
+  grads: boolean,
+  gW: Float64Array,
+  gb: Float64Array,
+  result: Float64Array,
+  resident: boolean,
+): void {
+  const s = getState();
+  if (!s) throw new Error("route 'gram32' needs WebAssembly SIMD with synchronous compilation");
+  const L = layoutFor(s, n, m, rows);
+  if (!L.gramReady) {
+    ensureMemory(s, L.gramEnd);
+    s.f32.fill(0, L.A >> 2, (L.gbAcc >> 2) + L.nP);
+    L.gramReady = true;
+  }
+  const { f64, i32, wasm } = s;
+  const nP = L.nP;
+  loadParams(s, L, W, wBase, b, imp, c, false);
+  if (!resident) loadLists(s, L, rowPtr, xIdx, xVal, rows);
+  const actives = i32[(L.rowPtr >> 2) + rows];
+  const M64 = L.M64 >> 3;
+  const gb64 = L.gb64 >> 3;
+  f64.fill(0, M64, M64 + n * nP);
+  f64.fill(0, gb64, gb64 + nP);
+  const loss64 = L.loss64 >> 3;
+  f64[loss64] = 0;
+  wasm.gramMatrix(L.W, L.G32, n, m, nP);
+  const R = gramBlockRows(n, rows, actives);
+  const relu01 = relu ? 1 : 0;
+  for (let r0 = 0; r0 < rows; r0 += R) {
+    const count = Math.min(R, rows - r0);
+    wasm.gramSweep(L.rowPtr, L.xIdx, L.xVal, L.G32, L.b, L.imp, L.c, L.A, L.Xr, L.M32, L.gbAcc, r0, count, nP, relu01, L.loss64);
+    wasm.gramFlush(L.M32, L.M64, L.gbAcc, L.gb64, n, nP);
+  }
+  result[0] = f64[loss64];
+  if (!grads) return;
+  const gW64 = L.gW64 >> 3;
+  wasm.gramGradient(L.W, L.M64, L.S, L.gW64, n, m, nP);
+  for (let j = 0; j < m; j++) for (let l = 0; l < n; l++) gW[j * n + l] = f64[gW64 + j * nP + l];
   for (let l = 0; l < n; l++) gb[l] = f64[gb64 + l];
 }
 

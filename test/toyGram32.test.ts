@@ -1,0 +1,92 @@
+// Route 'gram32' of the toy kernel (x' = ReLU(G x + b), G = WᵀW, float32 WebAssembly SIMD over
+// the active inputs: wasm/gram32.ts driven by src/models/wasm/toyDense.ts) against the float64
+// reference on float32 parameters and inputs: relative error < 1e-5 (loss per instance, gradients
+// norm-wise per instance) over shapes with n < m, m = 1, n = 1, n off multiples of 4, batch 1, relu
+// and linear models, dense to empty batches, and batches long enough to need several float32 blocks.
+// Also: the cost model takes 'gram32' on sparse float32 data (the seed's default run) and never for
+// float64 callers; results repeat to the bit.
+
+import { describe, expect, it } from 'vitest';
+import { createGrads, createWorkspace, lossAndGradients } from '../src/models/toyModel.js';
+import { lossAndGradientsFast, timeGram32, timeH32 } from '../src/models/toyGram.js';
+import { denseKernelAvailable, gramBlockRows } from '../src/models/wasm/toyDense.js';
+import { expectAgreement32, makeProblem32, runFast } from './helpers/toyProblem32.js';
+
+const SHAPES: Array<[number, number]> = [
+  [5, 2],
+  [3, 4],
+  [4, 1],
+  [1, 3],
+  [1, 1],
+  [20, 5],
+  [13, 6],
+  [8, 8],
+  [37, 11],
+];
+const SPARSITIES = [0, 0.5, 0.9, 0.99, 1];
+
+describe('route gram32 (WebAssembly SIMD, float32)', () => {
+  it('loads in Node', () => {
+    expect(denseKernelAvailable()).toBe(true);
+  });
+
+  let seed = 700;
+  for (const activation of ['relu', 'linear'] as const) {
+    for (const [n, m] of SHAPES) {
+      for (const batch of [1, 7, 64]) {
+        const thisSeed = seed++;
+        it(`${activation}, n=${n}, m=${m}, batch ${batch}: agrees with the reference`, () => {
+          const pr = makeProblem32(n, m, batch, SPARSITIES, activation, thisSeed);
+          const reports = expectAgreement32(pr, { route: 'gram32' });
+          expect(reports.every((r) => r.route === 'gram32')).toBe(true);
+        });
+      }
+    }
+  }
+
+  it('agrees over many float32 blocks (batch 3000, n = 3: blocks of 64 samples)', () => {
+    const pr = makeProblem32(3, 2, 3000, [0, 0.7, 0.97], 'relu', 801);
+    expect(gramBlockRows(3, 3000, 3000)).toBe(64);
+    expectAgreement32(pr, { route: 'gram32' });
+  });
+
+  it('block sizes: multiples of 64 in [64, 4096], larger when samples have fewer active inputs', () => {
+    expect(gramBlockRows(20, 1000, 2000)).toBe(64);
+    expect(gramBlockRows(1000, 1024, 10240)).toBe(384);
+    expect(gramBlockRows(1000, 100, 100)).toBe(1600);
+    expect(gramBlockRows(100000, 10, 10)).toBe(4096);
+  });
+
+  it('without gradients: the same loss, to the bit', () => {
+    const pr = makeProblem32(20, 5, 300, [0.9, 0.5], 'relu', 802);
+    const withGrads = runFast(pr, { route: 'gram32' });
+    const ws = createWorkspace(pr.shape);
+    const loss = new Float64Array(2);
+    lossAndGradientsFast(pr.shape, pr.params, pr.x, pr.batch, pr.importance, ws.kernel, loss, undefined, { route: 'gram32' });
+    expect(Array.from(loss)).toEqual(Array.from(withGrads.loss));
+  });
+
+  it('the cost model takes gram32 on sparse float32 data and h32 on dense data; float64 callers get neither', () => {
+    expect(timeGram32(20, 5, 900, 2000)).toBeLessThan(timeH32(20, 5, 900, 2000, true));
+    expect(timeGram32(20, 5, 1024, 20480)).toBeGreaterThan(timeH32(20, 5, 1024, 20480, false));
+    const pr = makeProblem32(20, 5, 1024, [0.9, 0], 'relu', 803);
+    const fast = runFast(pr, {});
+    expect(fast.reports.map((r) => r.route)).toEqual(['gram32', 'h32']);
+    const shape = pr.shape;
+    const ws = createWorkspace(shape);
+    const loss = new Float64Array(2);
+    const W64 = Float64Array.from(pr.params.W);
+    const b64 = Float64Array.from(pr.params.b);
+    lossAndGradients(shape, { W: W64, b: b64 }, Float64Array.from(pr.x), pr.batch, pr.importance, ws, loss, createGrads(shape));
+    for (const report of ws.kernel.reports) expect(['h', 'gram', 'hybrid']).toContain(report.route);
+  });
+
+  it('repeats to the bit', () => {
+    const pr = makeProblem32(37, 11, 500, [0.95, 0.6], 'relu', 804);
+    const a = runFast(pr, { route: 'gram32' });
+    const b = runFast(pr, { route: 'gram32' });
+    expect(Array.from(a.loss)).toEqual(Array.from(b.loss));
+    expect(Array.from(a.grads.W)).toEqual(Array.from(b.grads.W));
+    expect(Array.from(a.grads.b)).toEqual(Array.from(b.grads.b));
+  });
+});
