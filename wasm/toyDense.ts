@@ -481,14 +481,15 @@ const COMPACT: usize = memory.data<u8>([
 /**
  * Compress B rows of x (X: [B, n] float32, unpadded, as the caller's batch) to their nonzero inputs:
  * row t (t = 0 … rows − 1) is sample rowOf[t], its inputs xIdx/xVal[rowPtr[t] .. rowPtr[t+1]), in
- * increasing feature order; empty samples get no row. Returns rows. Four inputs per instruction and
+ * increasing feature order; empty samples get no row. Stores rows at `count` (a returned number can
+ * cost the JavaScript caller an allocation per call). Four inputs per instruction and
  * no data-dependent branch (a random 10% of inputs active would mispredict most of them): the four
  * candidates are shuffled so the nonzero ones come first, all four stored, the count advanced by
  * their number. −0 counts as zero and NaN as nonzero, as `v !== 0` in JavaScript. X, xIdx and xVal
  * need 16 bytes of slack past their end (the last vector of a row may read past it; stores may write
  * up to three lanes past the last input).
  */
-export function compressRows(X: usize, B: i32, n: i32, rowPtr: usize, rowOf: usize, xIdx: usize, xVal: usize): i32 {
+export function compressRows(X: usize, B: i32, n: i32, rowPtr: usize, rowOf: usize, xIdx: usize, xVal: usize, count: usize): void {
   const zero = f32x4.splat(0);
   const tailMask = (1 << (n & 3)) - 1; // the lanes of the last vector inside the row
   let rows = 0;
@@ -511,7 +512,7 @@ export function compressRows(X: usize, B: i32, n: i32, rowPtr: usize, rowOf: usi
     store<i32>(rowPtr + (<usize>(rows + 1) << 2), cnt);
     rows += i32(cnt != start);
   }
-  return rows;
+  store<i32>(count, rows);
 }
 
 /**

@@ -96,9 +96,10 @@ export interface ToyKernelWorkspace {
   gb: Float64Array; // [feat]
   h: Float64Array; // [hidden] scratch
   /** Doubles handed between functions through memory, not returned (a returned double is boxed). */
-  costH: Float64Array; // [1] estimated cost of the cheaper h route (chooseRouteH)
-  lossH32: Float64Array; // [1] the loss of route 'h32' (sweepHidden32)
-  /** Route 'h32' gathers the active inputs (else dense rows); set with out[0] by chooseRouteH. */
+  costH: Float64Array; // [1] estimated cost of the cheaper h route (chooseRoute)
+  costs: Float64Array; // [5] every route's estimated cost (routeCosts)
+  routeLoss: Float64Array; // [1] the unscaled loss the route computed
+  /** Route 'h32' gathers the active inputs (else dense rows); set with costH by chooseRoute. */
   gather32: boolean;
   gh: Float64Array; // [4 · hidden]
   H4: Float64Array; // [4, hidden] h of four samples
@@ -205,7 +206,8 @@ export function createKernelWorkspace(shape: ToyModelShape): ToyKernelWorkspace 
     nP1: 0,
     nLin: 0,
     costH: new Float64Array(1),
-    lossH32: new Float64Array(1),
+    costs: new Float64Array(5),
+    routeLoss: new Float64Array(1),
     gather32: false,
     reports: Array.from({ length: shape.nInstances }, () => ({
       route: 'h' as KernelRoute,
@@ -1243,7 +1245,8 @@ function backwardHidden(kw: ToyKernelWorkspace, m: number, rows: number): void {
  * or gathered (2am per row, each twice the cost), and ~9 ns per row and output for the rest.
  */
 export function timeH(n: number, m: number, rows: number, actives: number, dense: boolean): number {
-  return 0.55 * (3 * rows * n * m + (dense ? 2 * rows * n * m : 4 * actives * m)) + 9 * rows * n;
+  routeCosts(n, m, rows, actives, scratchCosts);
+  return scratchCosts[dense ? COST_H_DENSE : COST_H_GATHER];
 }
 
 /**
@@ -1275,10 +1278,8 @@ export function timeHybrid(n: number, m: number, rows: number, actives: number, 
  * zeros; the fit holds for the trained models' g.
  */
 export function timeH32(n: number, m: number, rows: number, actives: number, gather: boolean): number {
-  const mP = (m + 3) & ~3;
-  const nP = (n + 3) & ~3;
-  if (gather) return 0.042 * 3 * rows * nP * mP + 0.18 * actives * mP + 0.65 * rows * nP + 2 * actives + 9_400;
-  return 0.034 * 5 * rows * nP * mP + 1.4 * rows * nP + 0.29 * actives + 200;
+  routeCosts(n, m, rows, actives, scratchCosts);
+  return scratchCosts[gather ? COST_H32_GATHER : COST_H32_DENSE];
 }
 
 /**
@@ -1287,20 +1288,48 @@ export function timeH32(n: number, m: number, rows: number, actives: number, gat
  * the loss, g), ~0.25 per n·m·nP (G = WᵀW and ∂W = W (M + Mᵀ)), ~4.5 µs per call.
  */
 export function timeGram32(n: number, m: number, rows: number, actives: number): number {
+  routeCosts(n, m, rows, actives, scratchCosts);
+  return scratchCosts[COST_GRAM32];
+}
+
+// Indices into routeCosts' output.
+const COST_H_DENSE = 0;
+const COST_H_GATHER = 1;
+const COST_H32_GATHER = 2;
+const COST_H32_DENSE = 3;
+const COST_GRAM32 = 4;
+const scratchCosts = new Float64Array(5);
+
+/**
+ * The estimates of timeH (dense, gathered), timeH32 (gathered, dense rows) and timeGram32, written
+ * into cost[0 … 4]: the training loop reads them from there, since a double returned from a call
+ * that is not inlined is boxed (garbage every step).
+ */
+function routeCosts(n: number, m: number, rows: number, actives: number, cost: Float64Array): void {
   const nP = (n + 3) & ~3;
-  return 0.2 * actives * nP + 1.3 * rows * nP + 0.25 * n * m * nP + 4_500;
+  const mP = (m + 3) & ~3;
+  cost[COST_H_DENSE] = 0.55 * (3 * rows * n * m + 2 * rows * n * m) + 9 * rows * n;
+  cost[COST_H_GATHER] = 0.55 * (3 * rows * n * m + 4 * actives * m) + 9 * rows * n;
+  cost[COST_H32_GATHER] = 0.042 * 3 * rows * nP * mP + 0.18 * actives * mP + 0.65 * rows * nP + 2 * actives + 9_400;
+  cost[COST_H32_DENSE] = 0.034 * 5 * rows * nP * mP + 1.4 * rows * nP + 0.29 * actives + 200;
+  cost[COST_GRAM32] = 0.2 * actives * nP + 1.3 * rows * nP + 0.25 * n * m * nP + 4_500;
 }
 
 /**
- * The cheaper of routes 'h' and 'h32' (this one only for float32 parameters, `wasm32`): returns it,
- * with its estimated cost in kw.costH[0] and whether 'h32' gathers in kw.gather32 (`gather` forces it).
+ * The cheapest of routes 'h', 'h32' and (`wasm32`) 'gram32' for float32 parameters where WebAssembly
+ * runs (`wasm32`; else route 'h'): returns it, with the cheaper h route's estimated cost in
+ * kw.costH[0] and whether 'h32' gathers in kw.gather32 (`gather` forces it).
  */
-function chooseRouteH(kw: ToyKernelWorkspace, n: number, m: number, rows: number, actives: number, wasm32: boolean, gather?: boolean): KernelRoute {
-  const costH64 = timeH(n, m, rows, actives, 4 * actives > rows * n);
-  const gather32 = gather ?? timeH32(n, m, rows, actives, true) < timeH32(n, m, rows, actives, false);
-  const costH32 = wasm32 ? timeH32(n, m, rows, actives, gather32) : Infinity;
-  kw.costH[0] = Math.min(costH64, costH32);
+function chooseRoute(kw: ToyKernelWorkspace, n: number, m: number, rows: number, actives: number, wasm32: boolean, gather?: boolean): KernelRoute {
+  const cost = kw.costs;
+  routeCosts(n, m, rows, actives, cost);
+  const costH64 = cost[4 * actives > rows * n ? COST_H_DENSE : COST_H_GATHER];
+  const gather32 = gather ?? cost[COST_H32_GATHER] < cost[COST_H32_DENSE];
+  const costH32 = wasm32 ? cost[gather32 ? COST_H32_GATHER : COST_H32_DENSE] : Infinity;
+  const costH = costH32 < costH64 ? costH32 : costH64;
+  kw.costH[0] = costH;
   kw.gather32 = gather32;
+  if (wasm32 && cost[COST_GRAM32] < costH) return 'gram32';
   return costH32 < costH64 ? 'h32' : 'h';
 }
 
@@ -1356,13 +1385,14 @@ export function lossAndGradientsFast(
     // 'gram'; then G, the sorting of the outputs and the moments decide between 'h', 'gram' and
     // 'hybrid'. Route 'h32' is a candidate only for float32 parameters (training), where its float32
     // arithmetic loses nothing the parameters keep; float64 callers keep the float64 routes.
-    const routeH = chooseRouteH(kw, n, m, rows, actives, wasm32, options.gather);
+    const routeFloat32 = chooseRoute(kw, n, m, rows, actives, wasm32, options.gather);
+    const routeH = routeFloat32 === 'gram32' ? 'h32' : routeFloat32;
     const costH = kw.costH[0];
     const gather32 = kw.gather32;
     // Float32 parameters with WebAssembly: the cheaper of the two float32 routes, never the float64
     // JavaScript Gram routes (slower than 'gram32' where G pays, and their sorting costs every step).
     let route: KernelRoute =
-      options.route ?? (wasm32 ? (timeGram32(n, m, rows, actives) < costH ? 'gram32' : routeH) : 0.375 * n * n * m < costH ? 'gram' : routeH);
+      options.route ?? (wasm32 ? routeFloat32 : 0.375 * n * n * m < costH ? 'gram' : routeH);
     let nP = n;
     let nP1 = n;
     let nLin = 0;
@@ -1424,26 +1454,28 @@ export function lossAndGradientsFast(
     // neither does the loss, to the bit.
     gb.fill(0);
     if (route === 'gram' || route === 'hybrid') kw.M.fill(0);
-    let loss: number;
+    // Every route leaves its loss in kw.routeLoss[0]: a number returned by a call that is not inlined
+    // is boxed, and merged with the others it would box the float32 routes' loss too (garbage per step).
+    const routeLoss = kw.routeLoss;
     if (route === 'gram') {
       groupRows(kw, n, rows);
-      loss = sweepRows(kw, n, nP, nP1, relu, rows, moments);
+      routeLoss[0] = sweepRows(kw, n, nP, nP1, relu, rows, moments);
     } else if (route === 'h') {
       kw.gWd.fill(0);
-      loss = sweepHidden(kw, x, offset, n, m, relu, rows, grads !== undefined);
+      routeLoss[0] = sweepHidden(kw, x, offset, n, m, relu, rows, grads !== undefined);
     } else if (route === 'h32') {
       const { rowPtr: rp, xIdx, gWd } = kw;
-      sweepHidden32(x, offset, kw.rowOf, W, wBase, n, m, b, imp, c, rp, xIdx, xVal, rows, relu, grads !== undefined, gather32, gWd, gb, kw.lossH32, !listsOut);
-      loss = kw.lossH32[0];
+      sweepHidden32(x, offset, kw.rowOf, W, wBase, n, m, b, imp, c, rp, xIdx, xVal, rows, relu, grads !== undefined, gather32, gWd, gb, routeLoss, !listsOut);
     } else if (route === 'gram32') {
-      sweepGram32(W, wBase, n, m, b, imp, c, kw.rowPtr, kw.xIdx, xVal, rows, relu, grads !== undefined, kw.gWd, gb, kw.lossH32, !listsOut);
-      loss = kw.lossH32[0];
+      sweepGram32(W, wBase, n, m, b, imp, c, kw.rowPtr, kw.xIdx, xVal, rows, relu, grads !== undefined, kw.gWd, gb, routeLoss, !listsOut);
     } else {
       ensureEntryCapacity(kw, rows, nP);
       if (moments) secondMoments(kw, n, rows);
-      loss = forwardGram(kw, nP, nP1, relu, rows);
+      routeLoss[0] = forwardGram(kw, nP, nP1, relu, rows);
       for (let u = 0; u < nP; u++) gb[kw.P[u]] += kw.gbP[u];
     }
+
+    let loss = routeLoss[0];
 
     // The empty samples: a = b for each of them (only the outputs computed per sample that record
     // where on; the moments include the empty samples, and settled-off outputs contribute nothing).
@@ -1460,8 +1492,9 @@ export function lossAndGradientsFast(
       }
       loss += empty * loss0;
     }
-    if (moments) loss += linearOutputs(kw, n, m, nLin, batchSize, grads !== undefined);
-    lossOut[k] = loss * scale;
+    if (moments) routeLoss[0] = loss + linearOutputs(kw, n, m, nLin, batchSize, grads !== undefined);
+    else routeLoss[0] = loss;
+    lossOut[k] = routeLoss[0] * scale;
     const report = kw.reports[k];
     report.route = route;
     report.moments = moments;

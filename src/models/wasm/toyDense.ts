@@ -35,7 +35,7 @@ interface DenseExports {
     rowPtr: number, xIdx: number, xVal: number, gPtr: number, gIdx: number, gVal: number, colPtr: number, cRow: number, cVal: number,
     r0: number, R: number, valid: number, n: number, m: number, nP: number, mP: number, gather: number, limit: number,
   ): number;
-  compressRows(X: number, B: number, n: number, rowPtr: number, rowOf: number, xIdx: number, xVal: number): number;
+  compressRows(X: number, B: number, n: number, rowPtr: number, rowOf: number, xIdx: number, xVal: number, count: number): void;
   padRows(Xraw: number, rowOf: number, X: number, rows: number, n: number, nP: number): void;
   gramMatrix(W: number, G: number, n: number, m: number, nP: number): void;
   gramSweep(
@@ -82,6 +82,7 @@ interface Layout {
   gWt64: number; // [feat, mP] float64 ∂L/∂W transposed: (W g) xᵀ gathered, h gᵀ from sparse g
   gb64: number; // [nP] float64 ∂L/∂b
   loss64: number; // [1] float64 the loss
+  count: number; // [1] i32 the rows compressRows found
   // Route 'gram32' (gram32.ts), after the rest: the memory reaches them on the route's first use.
   G32: number; // [feat, nP] G = WᵀW
   A: number; // [nP] a, then g, of the current sample
@@ -210,6 +211,7 @@ function layoutFor(s: DenseState, n: number, m: number, rows: number): Layout {
     gWt64: take(8 * n * mP),
     gb64: take(8 * nP),
     loss64: take(8),
+    count: take(4),
     G32: 0,
     A: 0,
     Xr: 0,
@@ -486,7 +488,8 @@ export function compressRows32(x: Float32Array, offset: number, batchSize: numbe
   }
   const { f32, wasm } = s;
   f32.set(slice, L.Xraw >> 2);
-  return wasm.compressRows(L.Xraw, batchSize, n, L.rowPtr, L.rowOf, L.xIdx, L.xVal);
+  wasm.compressRows(L.Xraw, batchSize, n, L.rowPtr, L.rowOf, L.xIdx, L.xVal, L.count);
+  return s.i32[L.count >> 2];
 }
 
 /** The number of active inputs of the lists compressRows32 left in memory (with `rows` rows). */
