@@ -25,7 +25,7 @@ function interruptAfterFirstProgress(args: string[]): Promise<{ status: number |
 }
 
 const cases: [string, string[]][] = [
-  ['fresh batches', ['--sparsity', '0.9', '0.99', '--steps', '6000']],
+  ['fresh batches', ['--sparsity', '0.9', '0.99', '--steps', '20000']],
   ['epochs over a fixed dataset', ['--sparsity', '0.8', '0.9', '--num-epochs', '200', '--dataset-size', '30000']],
 ];
 

@@ -78,7 +78,7 @@ describe('superposition sweep', () => {
   it('killed with SIGKILL midway, --resume finishes it: every run exactly once, no corrupted file', async () => {
     const out = path.join(tempDir('sweep-kill'), 'sweep');
     // Different nHidden values make separate packs, so runs finish one pack at a time.
-    const args = ['sweep', '--set', 'nHidden=2,3,4,5', '--set', 'sparsity=0.9', '--steps', '1500', '--workers', '1', '--out', out];
+    const args = ['sweep', '--set', 'nHidden=2,3,4,5', '--set', 'sparsity=0.9', '--steps', '4000', '--workers', '1', '--out', out];
     await new Promise<void>((resolve) => {
       const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'superposition.js'), ...args], { cwd: ROOT });
       const timer = setInterval(() => {

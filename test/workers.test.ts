@@ -48,7 +48,7 @@ describe('worker threads', () => {
   });
 
   it('interrupted with 2 workers and resumed equals an uninterrupted single-thread run', async () => {
-    const args = ['--sparsity', '0.7', '0.9', '0.99', '--steps', '3000', '--no-plots'];
+    const args = ['--sparsity', '0.7', '0.9', '0.99', '--steps', '20000', '--no-plots'];
     const out = path.join(tempDir('workers-resume'), 'run');
     const status = await new Promise<number | null>((resolve) => {
       const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'superposition.js'), ...args, '--workers', '2', '--out', out], { cwd: ROOT });

@@ -11,24 +11,61 @@
 // (the padding of G, b, c, I is zero, so padding outputs compute g = 0). Sums over the batch (M, ∂b,
 // the loss) are float32 within a block of samples and float64 across blocks (gramFlush).
 
-import { offLoss, residual } from './lossTerms';
-
 /** G [n, nP] = WᵀW from W [mP, nP] (its padding rows and columns zero, so G's are too). */
 export function gramMatrix(W: usize, G: usize, n: i32, m: i32, nP: i32): void {
   const xs = <usize>nP << 2;
   for (let i = 0; i < n; i++) {
-    const gi = G + <usize>i * xs;
-    const wi = W + (<usize>i << 2);
-    for (let o: usize = 0; o < xs; o += 16) {
-      let acc = f32x4.splat(0);
-      let w: usize = 0;
-      for (let j = 0; j < m; j++) {
-        acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(wi + w), v128.load(W + w + o)));
-        w += xs;
-      }
-      v128.store(gi + o, acc);
-    }
+    // Row i of G is Σ_j W[j, i] W[j, :]: W[j, i] is the splat (column i of W).
+    productRow(W + (<usize>i << 2), xs, W, xs, G + <usize>i * xs, xs, m, false);
   }
+}
+
+/**
+ * out[0 .. xs) = Σ_k a[k] · B[k, :] for k < K, where a[k] is the float32 at aBase + k·aStride and row k
+ * of B starts at bBase + k·bStride (float32, xs bytes, a multiple of 16); out is float32 or, with
+ * `wide`, float64 (2·xs bytes). Four vectors of the row at a time, so that each splat serves four.
+ */
+// @ts-ignore: decorator
+@inline function productRow(aBase: usize, aStride: usize, bBase: usize, bStride: usize, out: usize, xs: usize, K: i32, wide: bool): void {
+  let o: usize = 0;
+  for (; o + 64 <= xs; o += 64) {
+    let acc0 = f32x4.splat(0), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+    let ap = aBase;
+    let bp = bBase + o;
+    for (let k = 0; k < K; k++) {
+      const s = v128.load32_splat(ap);
+      acc0 = f32x4.add(acc0, f32x4.mul(s, v128.load(bp)));
+      acc1 = f32x4.add(acc1, f32x4.mul(s, v128.load(bp, 16)));
+      acc2 = f32x4.add(acc2, f32x4.mul(s, v128.load(bp, 32)));
+      acc3 = f32x4.add(acc3, f32x4.mul(s, v128.load(bp, 48)));
+      ap += aStride;
+      bp += bStride;
+    }
+    storeRow(out, o, acc0, wide);
+    storeRow(out, o + 16, acc1, wide);
+    storeRow(out, o + 32, acc2, wide);
+    storeRow(out, o + 48, acc3, wide);
+  }
+  for (; o < xs; o += 16) {
+    let acc = f32x4.splat(0);
+    let ap = aBase;
+    let bp = bBase + o;
+    for (let k = 0; k < K; k++) {
+      acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
+      ap += aStride;
+      bp += bStride;
+    }
+    storeRow(out, o, acc, wide);
+  }
+}
+
+/** Stores four float32 sums at byte o of a float32 row, or promoted at byte 2·o of a float64 row. */
+// @ts-ignore: decorator
+@inline function storeRow(out: usize, o: usize, v: v128, wide: bool): void {
+  if (wide) {
+    v128.store(out + (o << 1), f64x2.promote_low_f32x4(v));
+    v128.store(out + (o << 1), f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)), 16);
+  } else v128.store(out + o, v);
 }
 
 /**
@@ -59,11 +96,12 @@ export function gramSweep(
     for (let o: usize = 0; o < xs; o += 16) {
       const a = v128.load(A + o);
       const x = v128.load(Xr + o);
-      const d = residual(a, x, relu);
-      const g = f32x4.mul(v128.load(c + o), d);
+      // e = x' − x; where the ReLU is off e = −x, whose square is the loss term, and g = 0.
+      const e = f32x4.sub(relu ? f32x4.max(a, f32x4.splat(0)) : a, x);
+      const g = f32x4.mul(v128.load(c + o), relu ? v128.andnot(e, f32x4.le(a, f32x4.splat(0))) : e);
       v128.store(A + o, g);
       v128.store(gbAcc + o, f32x4.add(v128.load(gbAcc + o), g));
-      le = f32x4.add(le, f32x4.mul(v128.load(imp + o), f32x4.add(f32x4.mul(d, d), offLoss(a, x, relu))));
+      le = f32x4.add(le, f32x4.mul(v128.load(imp + o), f32x4.mul(e, e)));
     }
     loss = f64x2.add(loss, f64x2.add(f64x2.promote_low_f32x4(le), f64x2.promote_low_f32x4(i32x4.shuffle(le, le, 2, 3, 0, 1))));
     for (let p = p0; p < p1; p++) {
@@ -109,19 +147,6 @@ export function gramGradient(W: usize, M64: usize, S: usize, gW64: usize, n: i32
       store<f32>(si + (<usize>l << 2), <f32>sum);
     }
   }
-  for (let j = 0; j < m; j++) {
-    const wj = W + <usize>j * xs;
-    const dj = gW64 + <usize>j * ds;
-    for (let o: usize = 0; o < xs; o += 16) {
-      let acc = f32x4.splat(0);
-      let s = S + o;
-      for (let i = 0; i < n; i++) {
-        acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(wj + (<usize>i << 2)), v128.load(s)));
-        s += xs;
-      }
-      const d = dj + (o << 1);
-      v128.store(d, f64x2.promote_low_f32x4(acc));
-      v128.store(d, f64x2.promote_low_f32x4(i32x4.shuffle(acc, acc, 2, 3, 0, 1)), 16);
-    }
-  }
+  // Row j of ∂W is Σ_i W[j, i] S[i, :].
+  for (let j = 0; j < m; j++) productRow(W + <usize>j * xs, 4, S, xs, gW64 + <usize>j * ds, xs, n, true);
 }

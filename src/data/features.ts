@@ -174,7 +174,28 @@ function sampleColumns(
     const column = base + i;
     let count = 0;
     if (p >= 1) {
-      for (let row = 0; row < batchSize; row++) x[column + row * n] = rng.uniformPositive();
+      // Every row active: U = (k + 1)/2³² per row (Rng.uniformPositive, xoshiro128** inlined).
+      rng.saveWords(words);
+      let s0 = words[0];
+      let s1 = words[1];
+      let s2 = words[2];
+      let s3 = words[3];
+      for (let row = 0; row < batchSize; row++) {
+        const v = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+        const t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = rotl(s3, 11);
+        x[column + row * n] = (v + 1) * TWO_POW_MINUS_32;
+      }
+      words[0] = s0;
+      words[1] = s1;
+      words[2] = s2;
+      words[3] = s3;
+      rng.loadWords(words);
       if (h !== null) for (let row = 0; row < batchSize; row++) (rows[row] = row), (values[row] = x[column + row * n]);
       count = batchSize;
     } else {
