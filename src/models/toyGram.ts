@@ -1323,14 +1323,16 @@ function routeCosts(n: number, m: number, rows: number, actives: number, cost: F
 function chooseRoute(kw: ToyKernelWorkspace, n: number, m: number, rows: number, actives: number, wasm32: boolean, gather?: boolean): KernelRoute {
   const cost = kw.costs;
   routeCosts(n, m, rows, actives, cost);
-  const costH64 = cost[4 * actives > rows * n ? COST_H_DENSE : COST_H_GATHER];
+  // Costs are compared where they lie in `cost`, never held in locals that merge with a constant:
+  // such a merge can make V8 box the double (garbage every step).
+  const h64 = 4 * actives > rows * n ? COST_H_DENSE : COST_H_GATHER;
   const gather32 = gather ?? cost[COST_H32_GATHER] < cost[COST_H32_DENSE];
-  const costH32 = wasm32 ? cost[gather32 ? COST_H32_GATHER : COST_H32_DENSE] : Infinity;
-  const costH = costH32 < costH64 ? costH32 : costH64;
-  kw.costH[0] = costH;
+  const h32 = gather32 ? COST_H32_GATHER : COST_H32_DENSE;
+  const cheaperH = wasm32 && cost[h32] < cost[h64] ? h32 : h64;
+  kw.costH[0] = cost[cheaperH];
   kw.gather32 = gather32;
-  if (wasm32 && cost[COST_GRAM32] < costH) return 'gram32';
-  return costH32 < costH64 ? 'h32' : 'h';
+  if (wasm32 && cost[COST_GRAM32] < cost[cheaperH]) return 'gram32';
+  return cheaperH === h32 ? 'h32' : 'h';
 }
 
 /**

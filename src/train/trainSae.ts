@@ -7,7 +7,7 @@
 import { Rng } from '../core/rng.js';
 import { adamStepAt, createAdamState, type AdamOptions, type AdamState } from '../core/adam.js';
 import { geometricMedian } from '../core/geometricMedian.js';
-import { learningRate, type LrSchedule } from '../core/schedule.js';
+import { learningRateInto, type LrSchedule } from '../core/schedule.js';
 import { sampleInstanceProjected, type FeatureDistribution } from '../data/features.js';
 import { countPositive, normaliseDecoderColumns, removeParallelGradient } from '../models/sae/common.js';
 import { saeArchitecture } from '../models/sae/index.js';
@@ -257,7 +257,7 @@ export function saeTrainStep(training: SaeTraining): void {
   const { config } = training;
   const step = training.step;
   const rate = training.rate;
-  rate[0] = learningRate(training.schedule, step);
+  learningRateInto(training.schedule, step, rate);
   for (const group of training.groups) {
     for (const instance of group.instances) instanceStep(training, group, instance);
     for (const name in group.params) adamStepAt(group.params[name], group.grads[name], group.adam[name], rate, training.adamOptions);

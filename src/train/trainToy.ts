@@ -4,7 +4,7 @@
 
 import { Rng, shuffle } from '../core/rng.js';
 import { adamStepAt, createAdamState, type AdamOptions, type AdamState } from '../core/adam.js';
-import { learningRate, type LrSchedule } from '../core/schedule.js';
+import { learningRateInto, type LrSchedule } from '../core/schedule.js';
 import { probabilityFromSparsity, sampleBatch, type FeatureDistribution } from '../data/features.js';
 import { geometricImportance, importancePerInstance } from '../data/importance.js';
 import {
@@ -237,7 +237,7 @@ export function trainStep(training: ToyTraining): void {
     if (!Number.isFinite(losses[k])) throw new DivergenceError(training.instanceOffset + k, step, config.sparsity[k], losses[k]);
   }
   const rate = training.rate;
-  rate[0] = learningRate(training.schedule, step);
+  learningRateInto(training.schedule, step, rate);
   adamStepAt(params.W, grads.W, training.adam.W, rate, training.adamOptions);
   adamStepAt(params.b, grads.b, training.adam.b, rate, training.adamOptions);
   if (step % config.historyEvery === 0 || step === config.totalSteps - 1) {
