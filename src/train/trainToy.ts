@@ -219,9 +219,12 @@ function loadBatch(training: ToyTraining, step: number): number {
   const start = batchInEpoch * config.batchSize;
   const size = Math.min(config.batchSize, N - start);
   for (let k = 0; k < dist.nInstances; k++) {
+    const orderK = order[k];
     for (let r = 0; r < size; r++) {
-      const from = (k * N + order[k][start + r]) * n;
-      x.set(dataset.subarray(from, from + n), (k * size + r) * n);
+      // Element by element: a subarray per row would be garbage every step.
+      const from = (k * N + orderK[start + r]) * n;
+      const to = (k * size + r) * n;
+      for (let i = 0; i < n; i++) x[to + i] = dataset[from + i];
     }
   }
   return size;

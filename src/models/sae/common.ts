@@ -734,8 +734,16 @@ export function sparseReconstructionBackward(
   gradZ: Float64Array | null = null,
   gradPre: Float64Array | null = null,
 ): number {
-  sparseReconstructionBackwardInto(shape, Wenc, Wdec, bDec, h, z, batchSize, active, gradPreOffset, hHat, gradHHat, gradWenc, gradBenc, gradWdec, gradBdec, gradZ, gradPre);
+  sparseReconstructionBackwardInto(shape, Wenc, Wdec, bDec, h, z, batchSize, active, offsetScratch(gradPreOffset), hHat, gradHHat, gradWenc, gradBenc, gradWdec, gradBdec, gradZ, gradPre);
   return kernelResult[0];
+}
+
+const offsetHolder = new Float64Array(1);
+
+/** `offset` in a one-element array (the form sparseReconstructionBackwardInto takes). */
+function offsetScratch(offset: number): Float64Array {
+  offsetHolder[0] = offset;
+  return offsetHolder;
 }
 
 /** sparseReconstructionBackward with L_rec left in kernelResult[0] instead of returned (no boxed float). */
@@ -748,7 +756,7 @@ export function sparseReconstructionBackwardInto(
   z: Float64Array,
   batchSize: number,
   active: ActiveLatents,
-  gradPreOffset: number,
+  gradPreOffset: Float64Array, // [1]: a double argument is boxed where the call is not inlined
   hHat: Float64Array,
   gradHHat: Float64Array,
   gradWenc: Float64Array,
@@ -804,7 +812,7 @@ function sparseBackwardNarrow(
   batchSize: number,
   count: Int32Array,
   index: Int32Array,
-  offset: number,
+  offsetIn: Float64Array,
   hHat: Float64Array,
   gradHHat: Float64Array,
   gwt: Float64Array,
@@ -814,6 +822,7 @@ function sparseBackwardNarrow(
   gradZ: Float64Array | null,
   gradPre: Float64Array | null,
 ): void {
+  const offset = offsetIn[0];
   const u1 = m > 1;
   const u2 = m > 2;
   const u3 = m > 3;
@@ -969,7 +978,7 @@ function sparseBackwardWide(
   batchSize: number,
   count: Int32Array,
   index: Int32Array,
-  offset: number,
+  offsetIn: Float64Array,
   hHat: Float64Array,
   gradHHat: Float64Array,
   gwt: Float64Array,
@@ -979,6 +988,7 @@ function sparseBackwardWide(
   gradZ: Float64Array | null,
   gradPre: Float64Array | null,
 ): void {
+  const offset = offsetIn[0];
   const acc = scratch(S_ROW, m);
   const gh = scratch(S_ROW2, m);
   const hc = scratch(S_ROW3, m);

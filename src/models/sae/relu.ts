@@ -30,6 +30,9 @@ import {
 import { reluEncodeWasm, reluEncoderWasmAvailable } from '../wasm/saeRelu.js';
 import type { SaeArchitecture, SaeGrads, SaeHyper, SaeLoss, SaeParams, SaeShape, SaeState, SaeWorkspace } from './types.js';
 
+/** λ/B for the backward, handed over in an array (a double argument would be boxed). */
+const l1Offset = new Float64Array(1);
+
 /** The ActiveLatents view of each workspace's lists (kept, so that a step allocates nothing). */
 const listsOf = new WeakMap<SaeWorkspace, ActiveLatents>();
 
@@ -89,6 +92,7 @@ export const reluSae: SaeArchitecture = {
     grads.W_dec.fill(0);
     grads.b_dec.fill(0);
     // ∂L/∂pre = ∂L_rec/∂z + λ/B on the active latents (ReLU' = 1 there, and ∂‖z‖₁/∂z = 1).
+    l1Offset[0] = hyper.l1 / batchSize;
     sparseReconstructionBackwardInto(
       shape,
       params.W_enc,
@@ -98,7 +102,7 @@ export const reluSae: SaeArchitecture = {
       ws.z,
       batchSize,
       active,
-      hyper.l1 / batchSize,
+      l1Offset,
       ws.hHat,
       ws.gradHHat,
       grads.W_enc,
