@@ -1,7 +1,7 @@
 // Route 'gram32' of the toy kernel (x' = ReLU(G x + b), G = WᵀW, float32 WebAssembly SIMD over
 // the active inputs: wasm/gram32.ts driven by src/models/wasm/toyDense.ts) against the float64
 // reference on float32 parameters and inputs: relative error < 1e-5 (loss per instance, gradients
-// norm-wise per instance) over shapes with n < m, m = 1, n = 1, n off multiples of 4, batch 1, relu
+// norm-wise per instance) over the shapes of route h32's tests (n < m, m = 1, n = 1, n off multiples of 4), batch 1, relu
 // and linear models, dense to empty batches, and batches long enough to need several float32 blocks.
 // Also: the cost model takes 'gram32' on sparse float32 data (the seed's default run) and never for
 // float64 callers; results repeat to the bit.
@@ -10,20 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { createGrads, createWorkspace, lossAndGradients } from '../src/models/toyModel.js';
 import { lossAndGradientsFast, timeGram32, timeH32 } from '../src/models/toyGram.js';
 import { denseKernelAvailable, gramBlockRows } from '../src/models/wasm/toyDense.js';
-import { expectAgreement32, makeProblem32, runFast } from './helpers/toyProblem32.js';
+import { expectAgreement32, makeProblem32, runFast, SHAPES32, SPARSITIES32 } from './helpers/toyProblem32.js';
 
-const SHAPES: Array<[number, number]> = [
-  [5, 2],
-  [3, 4],
-  [4, 1],
-  [1, 3],
-  [1, 1],
-  [20, 5],
-  [13, 6],
-  [8, 8],
-  [37, 11],
-];
-const SPARSITIES = [0, 0.5, 0.9, 0.99, 1];
 
 describe('route gram32 (WebAssembly SIMD, float32)', () => {
   it('loads in Node', () => {
@@ -32,11 +20,11 @@ describe('route gram32 (WebAssembly SIMD, float32)', () => {
 
   let seed = 700;
   for (const activation of ['relu', 'linear'] as const) {
-    for (const [n, m] of SHAPES) {
+    for (const [n, m] of SHAPES32) {
       for (const batch of [1, 7, 64]) {
         const thisSeed = seed++;
         it(`${activation}, n=${n}, m=${m}, batch ${batch}: agrees with the reference`, () => {
-          const pr = makeProblem32(n, m, batch, SPARSITIES, activation, thisSeed);
+          const pr = makeProblem32(n, m, batch, SPARSITIES32, activation, thisSeed);
           const reports = expectAgreement32(pr, { route: 'gram32' });
           expect(reports.every((r) => r.route === 'gram32')).toBe(true);
         });

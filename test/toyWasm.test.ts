@@ -18,7 +18,7 @@ import {
 } from '../src/models/toyModel.js';
 import { compressRows, createKernelWorkspace, lossAndGradientsFast, timeH, timeH32, type KernelOptions } from '../src/models/toyGram.js';
 import { blockCounts, blockRows, compressRows32, copyCompressedLists, denseKernelAvailable, setSparseGradFraction, sparseGradFraction } from '../src/models/wasm/toyDense.js';
-import { expectAgreement32, makeProblem32, runFast } from './helpers/toyProblem32.js';
+import { expectAgreement32, makeProblem32, runFast, SHAPES32, SPARSITIES32 } from './helpers/toyProblem32.js';
 
 /** Runs f with the sparse backward forced on every block (1), off (−1) or by default (undefined). */
 function withSparseFraction<T>(fraction: number | undefined, f: () => T): T {
@@ -45,21 +45,8 @@ describe('route h32 (WebAssembly SIMD, float32)', () => {
     expect(available).toBe(true);
   });
 
-  // (n, m): superposition, n < m, m = 1, n = 1, n and m off multiples of 4 and 8, one tile exactly.
-  const SHAPES: Array<[number, number]> = [
-    [5, 2],
-    [3, 4],
-    [4, 1],
-    [1, 3],
-    [1, 1],
-    [20, 5],
-    [13, 6],
-    [8, 8],
-    [12, 9],
-    [37, 11],
-  ];
-  // Dense, half, sparse, very sparse, and an instance with no active input.
-  const SPARSITIES = [0, 0.5, 0.9, 0.99, 1];
+  const SHAPES = SHAPES32;
+  const SPARSITIES = SPARSITIES32;
   let seed = 100;
   for (const activation of ['relu', 'linear'] as const) {
     for (const [n, m] of SHAPES) {

@@ -173,49 +173,27 @@ function sampleColumns(
     if (p <= 0) continue;
     const column = base + i;
     let count = 0;
-    if (p >= 1) {
-      // Every row active: U = (k + 1)/2³² per row (Rng.uniformPositive, xoshiro128** inlined).
-      rng.saveWords(words);
-      let s0 = words[0];
-      let s1 = words[1];
-      let s2 = words[2];
-      let s3 = words[3];
-      for (let row = 0; row < batchSize; row++) {
-        const v = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-        const t = s1 << 9;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = rotl(s3, 11);
-        x[column + row * n] = (v + 1) * TWO_POW_MINUS_32;
-      }
-      words[0] = s0;
-      words[1] = s1;
-      words[2] = s2;
-      words[3] = s3;
-      rng.loadWords(words);
-      if (h !== null) for (let row = 0; row < batchSize; row++) (rows[row] = row), (values[row] = x[column + row * n]);
-      count = batchSize;
-    } else {
-      const logFailure = Math.log1p(-p);
-      if (!(cache.p[e0] === p)) {
-        cache.tables[e0] = skipTable(p);
-        cache.p[e0] = p;
-      }
-      const table = cache.tables[e0];
-      // xoshiro128** inlined (Rng.nextUint32, step for step), its state in locals for the column.
-      rng.saveWords(words);
-      let s0 = words[0];
-      let s1 = words[1];
-      let s2 = words[2];
-      let s3 = words[3];
-      let row = -1;
-      for (;;) {
+    // p ≥ 1: every row active, one value draw per row (Rng.uniformPositive) and no skip draws.
+    const everyRow = p >= 1;
+    const logFailure = everyRow ? 0 : Math.log1p(-p);
+    if (!everyRow && !(cache.p[e0] === p)) {
+      cache.tables[e0] = skipTable(p);
+      cache.p[e0] = p;
+    }
+    const table = everyRow ? null : cache.tables[e0];
+    // xoshiro128** inlined (Rng.nextUint32, step for step), its state in locals for the column.
+    rng.saveWords(words);
+    let s0 = words[0];
+    let s1 = words[1];
+    let s2 = words[2];
+    let s3 = words[3];
+    let row = -1;
+    for (;;) {
+      if (everyRow) row++;
+      else {
         // Number of inactive rows before the next active one: floor(log U / log(1 − p)), U = (k + 1)/2³².
         const k = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-        let t = s1 << 9;
+        const t = s1 << 9;
         s2 ^= s0;
         s3 ^= s1;
         s1 ^= s2;
@@ -225,30 +203,30 @@ function sampleColumns(
         let skip = table === null ? FALLBACK : table[k >>> SHIFT];
         if (skip < 0) skip = Math.floor(Math.log((k + 1) * TWO_POW_MINUS_32) / logFailure);
         row += 1 + skip;
-        if (row >= batchSize) break;
-        // The value: U = (k + 1)/2³² from the next draw (Rng.uniformPositive).
-        const v = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-        t = s1 << 9;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = rotl(s3, 11);
-        const e = column + row * n;
-        x[e] = (v + 1) * TWO_POW_MINUS_32;
-        if (h !== null) {
-          // The stored value (rounded to float32 when x is a Float32Array) is the one h is made of.
-          rows[count] = row;
-          values[count++] = x[e];
-        }
       }
-      words[0] = s0;
-      words[1] = s1;
-      words[2] = s2;
-      words[3] = s3;
-      rng.loadWords(words);
+      if (row >= batchSize) break;
+      // The value: U = (k + 1)/2³² from the next draw (Rng.uniformPositive).
+      const v = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl(s3, 11);
+      const e = column + row * n;
+      x[e] = (v + 1) * TWO_POW_MINUS_32;
+      if (h !== null) {
+        // The stored value (rounded to float32 when x is a Float32Array) is the one h is made of.
+        rows[count] = row;
+        values[count++] = x[e];
+      }
     }
+    words[0] = s0;
+    words[1] = s1;
+    words[2] = s2;
+    words[3] = s3;
+    rng.loadWords(words);
     if (W !== null && h !== null) project(W, n, i, m, rows, values, count, h);
   }
 }

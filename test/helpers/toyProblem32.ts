@@ -14,6 +14,23 @@ import {
 import { lossAndGradientsFast, type KernelOptions } from '../../src/models/toyGram.js';
 import { relErr } from './relErr.js';
 
+/** (n, m) for the float32 routes: superposition, n < m, m = 1, n = 1, n and m off multiples of 4 and 8, one tile exactly. */
+export const SHAPES32: Array<[number, number]> = [
+  [5, 2],
+  [3, 4],
+  [4, 1],
+  [1, 3],
+  [1, 1],
+  [20, 5],
+  [13, 6],
+  [8, 8],
+  [12, 9],
+  [37, 11],
+];
+
+/** Sparsities per instance: dense, half, sparse, very sparse, and an instance with no active input. */
+export const SPARSITIES32 = [0, 0.5, 0.9, 0.99, 1];
+
 export interface Problem32 {
   shape: ToyModelShape;
   params: ToyModelParams<Float32Array>;
