@@ -32,6 +32,8 @@ interface Measurement {
   stepsPerCpuSecond: number;
   timing: Timing;
   finalLoss?: number;
+  /** Ours, toy workloads: instances per kernel route on the last step. */
+  routes?: Record<string, number>;
   /** Threads the measurement should keep busy (1; the pool's workers; NumPy's BLAS threads). */
   expectedThreads: number;
   /** cpuPerWall < 0.8 × expectedThreads: other processes took CPU time, the rate is pessimistic. */
@@ -81,7 +83,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: st
 }
 
 function toMeasurement(label: string, workload: Workload, raw: ChildResult & { [key: string]: unknown }, threads: number | 'blas'): Measurement {
-  const { timing, maxRssKiB, finalLoss, heap: _heap, ...rest } = raw;
+  const { timing, maxRssKiB, finalLoss, heap: _heap, routes, ...rest } = raw;
   const numpy = 'numpy' in rest ? rest : undefined;
   const blasThreads = Number(numpy?.openblasThreads);
   const expectedThreads = threads === 'blas' ? (Number.isFinite(blasThreads) ? blasThreads : os.cpus().length) : threads;
@@ -95,6 +97,7 @@ function toMeasurement(label: string, workload: Workload, raw: ChildResult & { [
     peakRssMiB: maxRssKiB / 1024,
     timing,
     finalLoss,
+    ...(routes ? { routes } : {}),
     expectedThreads,
     contended: timing.cpuPerWall < 0.8 * expectedThreads,
     ...(numpy ? { numpy } : {}),
@@ -311,6 +314,10 @@ function main(): void {
         `(delta ${kib(heap.heapUsedAfterGc - heap.heapUsedBefore)})`,
     );
   }
+  const routeLine = results
+    .filter((r) => isMeasurement(r.ours) && r.ours.routes)
+    .map((r) => `${r.name} ${Object.entries((r.ours as Measurement).routes!).map(([route, count]) => `${route} ×${count}`).join(', ')}`);
+  if (routeLine.length > 0) console.log(`\nkernel routes (ours, instances per route on the last step): ${routeLine.join('; ')}`);
   console.log(
     `\nGFLOP/s on the dense equivalent: toy 12·B·m·n·instances FLOP/step, SAE 12·B·d·m (bench/workloads.ts). ` +
       `Ratios = ours steps/s ÷ baseline steps/s, all measured in this run. CPU/wall = the child's CPU time ÷ wall time ` +

@@ -32,6 +32,8 @@ export interface ChildResult {
   maxRssKiB: number;
   heap?: HeapCheck;
   finalLoss?: number;
+  /** Toy workloads, ours: how many instances took each kernel route on the last step. */
+  routes?: Record<string, number>;
 }
 
 function ourToyConfig(spec: ToyWorkloadSpec): ToyConfig {
@@ -84,6 +86,8 @@ async function main(): Promise<void> {
       for (let s = 0; s < k; s++) trainStep(training);
     });
     result.finalLoss = sumLosses(training);
+    result.routes = {};
+    for (const report of training.workspace.kernel.reports) result.routes[report.route] = (result.routes[report.route] ?? 0) + 1;
     if (args.includes('--heap')) result.heap = await heapCheck(training, 10_000);
   } else if (impl === 'ours' && spec.kind === 'sae') {
     const toyConfig = ourToyConfig(spec.toy);
