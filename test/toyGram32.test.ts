@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { createGrads, createWorkspace, lossAndGradients } from '../src/models/toyModel.js';
 import { lossAndGradientsFast, timeGram32, timeH32 } from '../src/models/toyGram.js';
-import { denseKernelAvailable, gramBlockRows } from '../src/models/wasm/toyDense.js';
+import { denseKernelAvailable, gramBlockRows, setGramNarrow } from '../src/models/wasm/toyDense.js';
 import { expectAgreement32, makeProblem32, runFast, SHAPES32, SPARSITIES32 } from './helpers/toyProblem32.js';
 
 
@@ -77,4 +77,23 @@ describe('route gram32 (WebAssembly SIMD, float32)', () => {
     expect(Array.from(a.grads.W)).toEqual(Array.from(b.grads.W));
     expect(Array.from(a.grads.b)).toEqual(Array.from(b.grads.b));
   });
+});
+
+describe('route gram32: the register kernel for nP ≤ 32', () => {
+  for (const [n, m] of [[1, 1], [4, 2], [5, 2], [20, 5], [29, 7], [32, 6]] as Array<[number, number]>) {
+    it(`n=${n}, m=${m}: the same bits as the general kernel`, () => {
+      const pr = makeProblem32(n, m, 300, [0, 0.6, 0.95], 'relu', 900 + n);
+      setGramNarrow(false);
+      let general;
+      try {
+        general = runFast(pr, { route: 'gram32' });
+      } finally {
+        setGramNarrow(true);
+      }
+      const narrow = runFast(pr, { route: 'gram32' });
+      expect(Array.from(narrow.loss)).toEqual(Array.from(general.loss));
+      expect(Array.from(narrow.grads.W)).toEqual(Array.from(general.grads.W));
+      expect(Array.from(narrow.grads.b)).toEqual(Array.from(general.grads.b));
+    });
+  }
 });

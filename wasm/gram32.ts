@@ -115,6 +115,139 @@ export function gramSweep(
   store<f64>(loss64, load<f64>(loss64) + (f64x2.extract_lane(loss, 0) + f64x2.extract_lane(loss, 1)));
 }
 
+/**
+ * gramSweep for nP ≤ 32 (n ≤ 32: the seed's n = 20), with a and g of the row in registers rather
+ * than in A: the same arithmetic in the same order, so the same bits. One loop per width nP/4
+ * (sweepNarrow inlined with a constant NV), so that the unused vectors compile away.
+ */
+export function gramSweepNarrow(
+  rowPtr: usize, xIdx: usize, xVal: usize, G: usize, b: usize, imp: usize, c: usize,
+  A: usize, Xr: usize, M: usize, gbAcc: usize, r0: i32, count: i32, nP: i32, relu: bool, loss64: usize,
+): void {
+  switch (nP >> 2) {
+    case 1: sweepNarrow(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, r0, count, relu, loss64, 1); break;
+    case 2: sweepNarrow(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, r0, count, relu, loss64, 2); break;
+    case 3: sweepNarrow(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, r0, count, relu, loss64, 3); break;
+    case 4: sweepNarrow(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, r0, count, relu, loss64, 4); break;
+    case 5: sweepNarrow(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, r0, count, relu, loss64, 5); break;
+    case 6: sweepNarrow(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, r0, count, relu, loss64, 6); break;
+    case 7: sweepNarrow(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, r0, count, relu, loss64, 7); break;
+    case 8: sweepNarrow(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, r0, count, relu, loss64, 8); break;
+    default: gramSweep(rowPtr, xIdx, xVal, G, b, imp, c, A, Xr, M, gbAcc, r0, count, nP, relu, loss64);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function sweepNarrow(
+  rowPtr: usize, xIdx: usize, xVal: usize, G: usize, b: usize, imp: usize, c: usize,
+  Xr: usize, M: usize, gbAcc: usize, r0: i32, count: i32, relu: bool, loss64: usize, NV: i32,
+): void {
+  const xs = <usize>NV << 4;
+  const zero = f32x4.splat(0);
+  let loss = f64x2.splat(0);
+  for (let r = r0; r < r0 + count; r++) {
+    const p0 = load<i32>(rowPtr + (<usize>r << 2));
+    const p1 = load<i32>(rowPtr + (<usize>(r + 1) << 2));
+    let a0 = NV > 0 ? v128.load(b, 0) : zero;
+    let a1 = NV > 1 ? v128.load(b, 16) : zero;
+    let a2 = NV > 2 ? v128.load(b, 32) : zero;
+    let a3 = NV > 3 ? v128.load(b, 48) : zero;
+    let a4 = NV > 4 ? v128.load(b, 64) : zero;
+    let a5 = NV > 5 ? v128.load(b, 80) : zero;
+    let a6 = NV > 6 ? v128.load(b, 96) : zero;
+    let a7 = NV > 7 ? v128.load(b, 112) : zero;
+    for (let p = p0; p < p1; p++) {
+      const i = <usize>load<i32>(xIdx + (<usize>p << 2));
+      const xv = load<f32>(xVal + (<usize>p << 2));
+      store<f32>(Xr + (i << 2), xv);
+      const v = f32x4.splat(xv);
+      const gi = G + i * xs;
+      if (NV > 0) a0 = f32x4.add(a0, f32x4.mul(v, v128.load(gi, 0)));
+      if (NV > 1) a1 = f32x4.add(a1, f32x4.mul(v, v128.load(gi, 16)));
+      if (NV > 2) a2 = f32x4.add(a2, f32x4.mul(v, v128.load(gi, 32)));
+      if (NV > 3) a3 = f32x4.add(a3, f32x4.mul(v, v128.load(gi, 48)));
+      if (NV > 4) a4 = f32x4.add(a4, f32x4.mul(v, v128.load(gi, 64)));
+      if (NV > 5) a5 = f32x4.add(a5, f32x4.mul(v, v128.load(gi, 80)));
+      if (NV > 6) a6 = f32x4.add(a6, f32x4.mul(v, v128.load(gi, 96)));
+      if (NV > 7) a7 = f32x4.add(a7, f32x4.mul(v, v128.load(gi, 112)));
+    }
+    // g = c ⊙ ReLU'(a) ⊙ e with e = x' − x (as in gramSweep), kept in registers for M below.
+    let le = zero;
+    let g0 = zero;
+    if (NV > 0) {
+      const e = f32x4.sub(relu ? f32x4.max(a0, zero) : a0, v128.load(Xr, 0));
+      g0 = f32x4.mul(v128.load(c, 0), relu ? v128.andnot(e, f32x4.le(a0, zero)) : e);
+      v128.store(gbAcc, f32x4.add(v128.load(gbAcc, 0), g0), 0);
+      le = f32x4.add(le, f32x4.mul(v128.load(imp, 0), f32x4.mul(e, e)));
+    }
+    let g1 = zero;
+    if (NV > 1) {
+      const e = f32x4.sub(relu ? f32x4.max(a1, zero) : a1, v128.load(Xr, 16));
+      g1 = f32x4.mul(v128.load(c, 16), relu ? v128.andnot(e, f32x4.le(a1, zero)) : e);
+      v128.store(gbAcc, f32x4.add(v128.load(gbAcc, 16), g1), 16);
+      le = f32x4.add(le, f32x4.mul(v128.load(imp, 16), f32x4.mul(e, e)));
+    }
+    let g2 = zero;
+    if (NV > 2) {
+      const e = f32x4.sub(relu ? f32x4.max(a2, zero) : a2, v128.load(Xr, 32));
+      g2 = f32x4.mul(v128.load(c, 32), relu ? v128.andnot(e, f32x4.le(a2, zero)) : e);
+      v128.store(gbAcc, f32x4.add(v128.load(gbAcc, 32), g2), 32);
+      le = f32x4.add(le, f32x4.mul(v128.load(imp, 32), f32x4.mul(e, e)));
+    }
+    let g3 = zero;
+    if (NV > 3) {
+      const e = f32x4.sub(relu ? f32x4.max(a3, zero) : a3, v128.load(Xr, 48));
+      g3 = f32x4.mul(v128.load(c, 48), relu ? v128.andnot(e, f32x4.le(a3, zero)) : e);
+      v128.store(gbAcc, f32x4.add(v128.load(gbAcc, 48), g3), 48);
+      le = f32x4.add(le, f32x4.mul(v128.load(imp, 48), f32x4.mul(e, e)));
+    }
+    let g4 = zero;
+    if (NV > 4) {
+      const e = f32x4.sub(relu ? f32x4.max(a4, zero) : a4, v128.load(Xr, 64));
+      g4 = f32x4.mul(v128.load(c, 64), relu ? v128.andnot(e, f32x4.le(a4, zero)) : e);
+      v128.store(gbAcc, f32x4.add(v128.load(gbAcc, 64), g4), 64);
+      le = f32x4.add(le, f32x4.mul(v128.load(imp, 64), f32x4.mul(e, e)));
+    }
+    let g5 = zero;
+    if (NV > 5) {
+      const e = f32x4.sub(relu ? f32x4.max(a5, zero) : a5, v128.load(Xr, 80));
+      g5 = f32x4.mul(v128.load(c, 80), relu ? v128.andnot(e, f32x4.le(a5, zero)) : e);
+      v128.store(gbAcc, f32x4.add(v128.load(gbAcc, 80), g5), 80);
+      le = f32x4.add(le, f32x4.mul(v128.load(imp, 80), f32x4.mul(e, e)));
+    }
+    let g6 = zero;
+    if (NV > 6) {
+      const e = f32x4.sub(relu ? f32x4.max(a6, zero) : a6, v128.load(Xr, 96));
+      g6 = f32x4.mul(v128.load(c, 96), relu ? v128.andnot(e, f32x4.le(a6, zero)) : e);
+      v128.store(gbAcc, f32x4.add(v128.load(gbAcc, 96), g6), 96);
+      le = f32x4.add(le, f32x4.mul(v128.load(imp, 96), f32x4.mul(e, e)));
+    }
+    let g7 = zero;
+    if (NV > 7) {
+      const e = f32x4.sub(relu ? f32x4.max(a7, zero) : a7, v128.load(Xr, 112));
+      g7 = f32x4.mul(v128.load(c, 112), relu ? v128.andnot(e, f32x4.le(a7, zero)) : e);
+      v128.store(gbAcc, f32x4.add(v128.load(gbAcc, 112), g7), 112);
+      le = f32x4.add(le, f32x4.mul(v128.load(imp, 112), f32x4.mul(e, e)));
+    }
+    loss = f64x2.add(loss, f64x2.add(f64x2.promote_low_f32x4(le), f64x2.promote_low_f32x4(i32x4.shuffle(le, le, 2, 3, 0, 1))));
+    for (let p = p0; p < p1; p++) {
+      const i = <usize>load<i32>(xIdx + (<usize>p << 2));
+      store<f32>(Xr + (i << 2), 0);
+      const v = v128.load32_splat(xVal + (<usize>p << 2));
+      const mi = M + i * xs;
+      if (NV > 0) v128.store(mi, f32x4.add(v128.load(mi, 0), f32x4.mul(v, g0)), 0);
+      if (NV > 1) v128.store(mi, f32x4.add(v128.load(mi, 16), f32x4.mul(v, g1)), 16);
+      if (NV > 2) v128.store(mi, f32x4.add(v128.load(mi, 32), f32x4.mul(v, g2)), 32);
+      if (NV > 3) v128.store(mi, f32x4.add(v128.load(mi, 48), f32x4.mul(v, g3)), 48);
+      if (NV > 4) v128.store(mi, f32x4.add(v128.load(mi, 64), f32x4.mul(v, g4)), 64);
+      if (NV > 5) v128.store(mi, f32x4.add(v128.load(mi, 80), f32x4.mul(v, g5)), 80);
+      if (NV > 6) v128.store(mi, f32x4.add(v128.load(mi, 96), f32x4.mul(v, g6)), 96);
+      if (NV > 7) v128.store(mi, f32x4.add(v128.load(mi, 112), f32x4.mul(v, g7)), 112);
+    }
+  }
+  store<f64>(loss64, load<f64>(loss64) + (f64x2.extract_lane(loss, 0) + f64x2.extract_lane(loss, 1)));
+}
+
 /** Adds the float32 block sums M [n, nP] and gbAcc [nP] into M64 and gb64 (float64), and zeroes them. */
 export function gramFlush(M: usize, M64: usize, gbAcc: usize, gb64: usize, n: i32, nP: i32): void {
   addAndClear(M, M64, n * nP);

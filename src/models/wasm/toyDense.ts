@@ -42,6 +42,10 @@ interface DenseExports {
     rowPtr: number, xIdx: number, xVal: number, G: number, b: number, imp: number, c: number,
     A: number, Xr: number, M: number, gbAcc: number, r0: number, count: number, nP: number, relu: number, loss64: number,
   ): void;
+  gramSweepNarrow(
+    rowPtr: number, xIdx: number, xVal: number, G: number, b: number, imp: number, c: number,
+    A: number, Xr: number, M: number, gbAcc: number, r0: number, count: number, nP: number, relu: number, loss64: number,
+  ): void;
   gramFlush(M: number, M64: number, gbAcc: number, gb64: number, n: number, nP: number): void;
   gramGradient(W: number, M64: number, S: number, gW64: number, n: number, m: number, nP: number): void;
 }
@@ -397,6 +401,13 @@ export function sweepHidden32(
   for (let l = 0; l < n; l++) gb[l] = f64[gb64 + l];
 }
 
+let narrowGram = true; // tests: false runs the general gramSweep for every width
+
+/** Tests: whether route 'gram32' runs its register kernel for nP ≤ 32 (default true; same bits). */
+export function setGramNarrow(enabled = true): void {
+  narrowGram = enabled;
+}
+
 /**
  * Samples per float32 block of route 'gram32' (a multiple of 64, at most 4096): enough that emptying
  * the block's M [n, nP] into float64 (gramFlush) costs at most about an eighth of the block's own
@@ -456,7 +467,8 @@ export function sweepGram32(
   const relu01 = relu ? 1 : 0;
   for (let r0 = 0; r0 < rows; r0 += R) {
     const count = Math.min(R, rows - r0);
-    wasm.gramSweep(L.rowPtr, L.xIdx, L.xVal, L.G32, L.b, L.imp, L.c, L.A, L.Xr, L.M32, L.gbAcc, r0, count, nP, relu01, L.loss64);
+    const sweep = narrowGram ? wasm.gramSweepNarrow : wasm.gramSweep;
+    sweep(L.rowPtr, L.xIdx, L.xVal, L.G32, L.b, L.imp, L.c, L.A, L.Xr, L.M32, L.gbAcc, r0, count, nP, relu01, L.loss64);
     wasm.gramFlush(L.M32, L.M64, L.gbAcc, L.gb64, n, nP);
   }
   result[0] = f64[loss64];
