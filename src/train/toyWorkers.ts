@@ -12,8 +12,9 @@ import { timeGram32, timeH, timeH32 } from '../models/toyGram.js';
 
 /**
  * Estimated ns per step of an instance: the toy kernel's own cost model (its cheapest route, at
- * the batch's expected rows with an active input and active inputs) plus Adam over W and b. The
- * pool then corrects it by measured times (rebalance).
+ * the batch's expected rows with an active input and active inputs), the sampling of its batch
+ * (~3.8 ns per active input drawn by skips, ~1.6 where every row is active, measured on W2) and
+ * Adam over W and b. The pool then corrects it by measured times (rebalance).
  */
 function instanceCost(config: ToyConfig, k: number): number {
   const { nFeatures: n, nHidden: m, batchSize } = config;
@@ -26,7 +27,8 @@ function instanceCost(config: ToyConfig, k: number): number {
     timeGram32(n, m, rows, actives),
     timeH(n, m, rows, actives, 4 * actives > rows * n),
   );
-  return kernel + 5 * (n * m + n);
+  const sampling = p.reduce((sum, pi) => sum + batchSize * pi * (pi >= 1 ? 1.6 : 3.8), 0);
+  return kernel + sampling + 5 * (n * m + n);
 }
 
 /** Estimated relative cost of every instance of a config. */
@@ -44,8 +46,9 @@ export function partitionInstances(config: ToyConfig, workers: number, costs = i
   let accumulated = 0;
   for (let part = 1; part < parts; part++) {
     let end = start;
-    // Take instances until this part reaches its share, leaving at least one per remaining part.
-    while (end < count - (parts - part) && (end === start || accumulated + costs[end] <= (total * part) / parts)) accumulated += costs[end++];
+    // Take instances while this part stays nearer its share with the next one than without it (at
+    // least half of the next fits), leaving at least one per remaining part.
+    while (end < count - (parts - part) && (end === start || accumulated + costs[end] / 2 <= (total * part) / parts)) accumulated += costs[end++];
     ranges.push([start, end]);
     start = end;
   }
