@@ -491,19 +491,30 @@ const COMPACT: usize = memory.data<u8>([
  */
 export function compressRows(X: usize, B: i32, n: i32, rowPtr: usize, rowOf: usize, xIdx: usize, xVal: usize, count: usize): void {
   const zero = f32x4.splat(0);
-  const tailMask = (1 << (n & 3)) - 1; // the lanes of the last vector inside the row
+  const full = n & ~3; // inputs in whole vectors
+  const tailMask = (1 << (n & 3)) - 1; // the lanes of the last, partial vector inside the row
+  const four = i32x4.splat(4);
   let rows = 0;
   let cnt = 0;
   store<i32>(rowPtr, 0);
   for (let r = 0; r < B; r++) {
     const row = X + ((<usize>r * <usize>n) << 2);
     const start = cnt;
-    for (let l = 0; l < n; l += 4) {
+    let features = i32x4(0, 1, 2, 3); // the feature index of each lane, advanced by four per vector
+    for (let l = 0; l < full; l += 4) {
       const v = v128.load(row + (<usize>l << 2));
-      let mask = i32x4.bitmask(f32x4.ne(v, zero));
-      if (l + 4 > n) mask &= tailMask;
+      const mask = i32x4.bitmask(f32x4.ne(v, zero));
       const order = v128.load(COMPACT + (<usize>mask << 4));
-      v128.store(xIdx + (<usize>cnt << 2), i8x16.swizzle(i32x4(l, l + 1, l + 2, l + 3), order));
+      v128.store(xIdx + (<usize>cnt << 2), i8x16.swizzle(features, order));
+      v128.store(xVal + (<usize>cnt << 2), i8x16.swizzle(v, order));
+      cnt += popcnt(mask);
+      features = i32x4.add(features, four);
+    }
+    if (tailMask != 0) {
+      const v = v128.load(row + (<usize>full << 2));
+      const mask = i32x4.bitmask(f32x4.ne(v, zero)) & tailMask;
+      const order = v128.load(COMPACT + (<usize>mask << 4));
+      v128.store(xIdx + (<usize>cnt << 2), i8x16.swizzle(features, order));
       v128.store(xVal + (<usize>cnt << 2), i8x16.swizzle(v, order));
       cnt += popcnt(mask);
     }
