@@ -50,7 +50,7 @@
 // one array type whatever the caller's (Float32Array in training, Float64Array in tests).
 
 import type { FloatArray, ToyModelGrads, ToyModelParams, ToyModelShape } from './toyModel.js';
-import { compressRows32, compressedActives, copyCompressedLists, denseKernelAvailable, sweepGram32, sweepHidden32 } from './wasm/toyDense.js';
+import { compressRows32, compressedActives, copyCompressedLists, createJob32, denseKernelAvailable, sweepGram32, sweepHidden32, type Job32 } from './wasm/toyDense.js';
 
 /**
  * 'h' and 'gram' (forward and backward each), 'hybrid' (forward 'gram', backward 'h'), 'h32' (route 'h'
@@ -99,6 +99,7 @@ export interface ToyKernelWorkspace {
   costH: Float64Array; // [1] estimated cost of the cheaper h route (chooseRoute)
   costs: Float64Array; // [5] every route's estimated cost (routeCosts)
   routeLoss: Float64Array; // [1] the unscaled loss the route computed
+  job: Job32; // the float32 routes' inputs for the current instance (job32)
   /** Route 'h32' gathers the active inputs (else dense rows); set with costH by chooseRoute. */
   gather32: boolean;
   gh: Float64Array; // [4 · hidden]
@@ -208,6 +209,7 @@ export function createKernelWorkspace(shape: ToyModelShape): ToyKernelWorkspace 
     costH: new Float64Array(1),
     costs: new Float64Array(5),
     routeLoss: new Float64Array(1),
+    job: createJob32(),
     gather32: false,
     reports: Array.from({ length: shape.nInstances }, () => ({
       route: 'h' as KernelRoute,
@@ -1335,6 +1337,30 @@ function chooseRoute(kw: ToyKernelWorkspace, n: number, m: number, rows: number,
   return cheaperH === h32 ? 'h32' : 'h';
 }
 
+/** kw.job for one instance of the float32 routes: its fields refilled, the object reused. */
+function job32(kw: ToyKernelWorkspace, W: FloatArray, wBase: number, n: number, m: number, rows: number, relu: boolean, grads: boolean, resident: boolean): Job32 {
+  const job = kw.job;
+  job.W = W;
+  job.wBase = wBase;
+  job.n = n;
+  job.m = m;
+  job.b = kw.b;
+  job.imp = kw.imp;
+  job.c = kw.c;
+  job.rows = rows;
+  job.resident = resident;
+  job.rowPtr = kw.rowPtr;
+  job.rowOf = kw.rowOf;
+  job.xIdx = kw.xIdx;
+  job.xVal = kw.xVal;
+  job.relu = relu;
+  job.grads = grads;
+  job.gW = kw.gWd;
+  job.gb = kw.gb;
+  job.result = kw.routeLoss;
+  return job;
+}
+
 /**
  * toyModel.lossAndGradients along the routes above: x is [inst, batch, feat], importance
  * [inst, feat], lossOut [inst]; grads (when given) are overwritten. kw.reports tells what was done.
@@ -1466,10 +1492,9 @@ export function lossAndGradientsFast(
       kw.gWd.fill(0);
       routeLoss[0] = sweepHidden(kw, x, offset, n, m, relu, rows, grads !== undefined);
     } else if (route === 'h32') {
-      const { rowPtr: rp, xIdx, gWd } = kw;
-      sweepHidden32(x, offset, kw.rowOf, W, wBase, n, m, b, imp, c, rp, xIdx, xVal, rows, relu, grads !== undefined, gather32, gWd, gb, routeLoss, !listsOut);
+      sweepHidden32(job32(kw, W, wBase, n, m, rows, relu, grads !== undefined, !listsOut), x, offset, gather32);
     } else if (route === 'gram32') {
-      sweepGram32(W, wBase, n, m, b, imp, c, kw.rowPtr, kw.xIdx, xVal, rows, relu, grads !== undefined, kw.gWd, gb, routeLoss, !listsOut);
+      sweepGram32(job32(kw, W, wBase, n, m, rows, relu, grads !== undefined, !listsOut));
     } else {
       ensureEntryCapacity(kw, rows, nP);
       if (moments) secondMoments(kw, n, rows);

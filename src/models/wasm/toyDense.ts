@@ -257,11 +257,45 @@ function ensureMemory(s: DenseState, end: number): void {
 }
 
 /**
+ * One instance's work for the float32 routes (sweepHidden32, sweepGram32): the caller keeps one
+ * and refills its fields per instance, so the hot loop allocates nothing.
+ */
+export interface Job32 {
+  W: FloatArray; // the parameters' W [inst, hidden, feat]; this instance's block starts at wBase
+  wBase: number;
+  n: number;
+  m: number;
+  b: Float64Array; // [feat] b, I and c = 2 I / (B n) of the instance
+  imp: Float64Array;
+  c: Float64Array;
+  /** Non-empty rows of the batch; the compressed rows are compressRows32's in memory when `resident`, else these. */
+  rows: number;
+  resident: boolean;
+  rowPtr: Int32Array; // [rows + 1]
+  rowOf: Int32Array; // [rows] the sample of each row
+  xIdx: Int32Array; // [actives]
+  xVal: Float64Array; // [actives]
+  relu: boolean;
+  grads: boolean;
+  gW: Float64Array; // out [hidden, feat] ∂L/∂W (when grads)
+  gb: Float64Array; // out [feat] ∂L/∂b (when grads)
+  result: Float64Array; // out [1] the unscaled loss of the rows (a returned double would be boxed)
+}
+
+/** A Job32 with empty fields, for a caller to keep and fill. */
+export function createJob32(): Job32 {
+  const none = new Float64Array(0);
+  const noIndex = new Int32Array(0);
+  return { W: none, wBase: 0, n: 0, m: 0, b: none, imp: none, c: none, rows: 0, resident: false, rowPtr: noIndex, rowOf: noIndex, xIdx: noIndex, xVal: none, relu: true, grads: false, gW: none, gb: none, result: none };
+}
+
+/**
  * W [hidden, feat] at wBase into W32 [mP, nP] (and, `transposed`, Wt [feat, mP]), b, I, c [feat] into
  * their float32 rows, padded with zeros (element indices: the byte offsets are multiples of 16).
  */
-function loadParams(s: DenseState, L: Layout, W: FloatArray, wBase: number, b: Float64Array, imp: Float64Array, c: Float64Array, transposed: boolean): void {
+function loadParams(s: DenseState, L: Layout, job: Job32, transposed: boolean): void {
   const { f32 } = s;
+  const { W, wBase, b, imp, c } = job;
   const { n, m, nP, mP } = L;
   const W32 = L.W >> 2;
   const Wt32 = L.Wt >> 2;
@@ -285,9 +319,10 @@ function loadParams(s: DenseState, L: Layout, W: FloatArray, wBase: number, b: F
   }
 }
 
-/** The caller's compressed rows (`rows` of them) into the module's memory, values in float32. */
-function loadLists(s: DenseState, L: Layout, rowPtr: Int32Array, xIdx: Int32Array, xVal: Float64Array, rows: number): void {
+/** The job's compressed rows into the module's memory, values in float32. */
+function loadLists(s: DenseState, L: Layout, job: Job32): void {
   const { f32, i32 } = s;
+  const { rowPtr, xIdx, xVal, rows } = job;
   const rp32 = L.rowPtr >> 2;
   for (let r = 0; r <= rows; r++) i32[rp32 + r] = rowPtr[r];
   const idx32 = L.xIdx >> 2;
@@ -300,47 +335,23 @@ function loadLists(s: DenseState, L: Layout, rowPtr: Int32Array, xIdx: Int32Arra
 }
 
 /**
- * Route 'h32' for one instance, over its non-empty rows (x [batch, feat] from `offset`, compressed
- * as in toyGram's workspace: row r is sample rowOf[r], its active inputs xIdx/xVal[rowPtr[r] ..
- * rowPtr[r+1])): writes the unscaled loss of those rows into result[0] (a returned double would be
- * boxed: garbage every step); when `grads`, writes ∂L/∂W of those rows into gW [hidden, feat] and
- * ∂L/∂b into gb [feat] (both overwritten). W is read at wBase ([hidden,
- * feat]); b, imp, c [feat] as toyGram keeps them. `gather`: h = W x and (W g) xᵀ over the active
- * inputs only, x built block by block from the compressed rows; else over dense rows of x, copied
- * once. `resident`: the compressed rows are those compressRows32 left in the module's memory for
- * this batch slice (rowPtr, rowOf, xIdx, xVal are then not read).
+ * Route 'h32' for one instance (the job), over its non-empty rows (x [batch, feat] from `offset`,
+ * compressed: row r is sample rowOf[r], its active inputs xIdx/xVal[rowPtr[r] .. rowPtr[r+1])):
+ * writes the unscaled loss of those rows into result[0]; when `grads`, ∂L/∂W of those rows into gW
+ * [hidden, feat] and ∂L/∂b into gb [feat] (both overwritten). `gather`: h = W x and (W g) xᵀ over
+ * the active inputs only, x built block by block from the compressed rows; else over dense rows of
+ * x, copied once (from the batch compressRows32 left in memory when the rows are resident).
  */
-export function sweepHidden32(
-  x: FloatArray,
-  offset: number,
-  rowOf: Int32Array,
-  W: FloatArray,
-  wBase: number,
-  n: number,
-  m: number,
-  b: Float64Array,
-  imp: Float64Array,
-  c: Float64Array,
-  rowPtr: Int32Array,
-  xIdx: Int32Array,
-  xVal: Float64Array,
-  rows: number,
-  relu: boolean,
-  grads: boolean,
-  gather: boolean,
-  gW: Float64Array,
-  gb: Float64Array,
-  result: Float64Array,
-  resident = false,
-): void {
+export function sweepHidden32(job: Job32, x: FloatArray, offset: number, gather: boolean): void {
+  const { n, m, rows, relu, grads, resident, rowOf, gW, gb, result } = job;
   const s = getState();
   if (!s) throw new Error("route 'h32' needs WebAssembly SIMD with synchronous compilation");
   const L = layoutFor(s, n, m, rows);
   const { f32, f64, i32, wasm } = s;
   const { nP, mP, R } = L;
-  loadParams(s, L, W, wBase, b, imp, c, true);
+  loadParams(s, L, job, true);
   const rows4 = (rows + 3) & ~3;
-  if (gather && !resident) loadLists(s, L, rowPtr, xIdx, xVal, rows);
+  if (gather && !resident) loadLists(s, L, job);
   else if (!gather) {
     // The rows themselves (one float32 copy each, cheaper than the lists); the padding columns are
     // zero from the layout's creation and never written, the padding rows are cleared.
@@ -419,30 +430,11 @@ export function gramBlockRows(n: number, rows: number, actives: number): number 
 }
 
 /**
- * Route 'gram32' for one instance (wasm/gram32.ts), over the compressed rows compressRows32 left in
- * memory (`resident`) or the caller's (rowPtr, xIdx, xVal): writes the unscaled loss of those rows
- * into result[0] and, when `grads`, ∂L/∂W [hidden, feat] into gW and ∂L/∂b [feat] into gb. The
- * arguments are those of sweepHidden32.
+ * Route 'gram32' for one instance (the job; wasm/gram32.ts), over the compressed rows compressRows32
+ * left in memory (`resident`) or the job's: the outputs of sweepHidden32.
  */
-export function sweepGram32(
-  W: FloatArray,
-  wBase: number,
-  n: number,
-  m: number,
-  b: Float64Array,
-  imp: Float64Array,
-  c: Float64Array,
-  rowPtr: Int32Array,
-  xIdx: Int32Array,
-  xVal: Float64Array,
-  rows: number,
-  relu: boolean,
-  grads: boolean,
-  gW: Float64Array,
-  gb: Float64Array,
-  result: Float64Array,
-  resident: boolean,
-): void {
+export function sweepGram32(job: Job32): void {
+  const { n, m, rows, relu, grads, resident, gW, gb, result } = job;
   const s = getState();
   if (!s) throw new Error("route 'gram32' needs WebAssembly SIMD with synchronous compilation");
   const L = layoutFor(s, n, m, rows);
@@ -453,8 +445,8 @@ export function sweepGram32(
   }
   const { f64, i32, wasm } = s;
   const nP = L.nP;
-  loadParams(s, L, W, wBase, b, imp, c, false);
-  if (!resident) loadLists(s, L, rowPtr, xIdx, xVal, rows);
+  loadParams(s, L, job, false);
+  if (!resident) loadLists(s, L, job);
   const actives = i32[(L.rowPtr >> 2) + rows];
   const M64 = L.M64 >> 3;
   const gb64 = L.gb64 >> 3;
