@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { learningRate, type LrSchedule } from '../src/core/schedule.js';
+import { learningRate, learningRateInto, type LrSchedule } from '../src/core/schedule.js';
 
 const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThan(1e-12);
 
@@ -105,6 +105,21 @@ describe('edge cases', () => {
           const lr = learningRate(s, step);
           expect(lr).toBeGreaterThanOrEqual(0);
           expect(lr).toBeLessThanOrEqual(0.7 + 1e-15);
+        }
+      }
+    }
+  });
+});
+
+describe('learningRateInto (the training loops\' form)', () => {
+  it('writes learningRate at every step', () => {
+    for (const name of ['constant', 'linear', 'cosine'] as const) {
+      for (const warmupSteps of [0, 3]) {
+        const s: LrSchedule = { name, baseLr: 0.02, totalSteps: 12, warmupSteps };
+        const out = new Float64Array(1);
+        for (let step = 0; step < 15; step++) {
+          learningRateInto(s, step, out);
+          expect(out[0]).toBe(learningRate(s, step));
         }
       }
     }
