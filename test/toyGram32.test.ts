@@ -38,6 +38,18 @@ describe('route gram32 (WebAssembly SIMD, float32)', () => {
     expectAgreement32(pr, { route: 'gram32' });
   });
 
+  it('agrees for wide models (n = 150: four-vector products and their tails, the general sweep)', () => {
+    const pr = makeProblem32(150, 10, 200, [0.99, 0.9], 'relu', 805);
+    expectAgreement32(pr, { route: 'gram32' });
+  });
+
+  it('a NaN weight gives a NaN loss (the divergence guard relies on it)', () => {
+    const pr = makeProblem32(20, 5, 64, [0.9], 'relu', 806);
+    pr.params.W[7] = NaN;
+    const got = runFast(pr, { route: 'gram32' });
+    expect(Number.isNaN(got.loss[0])).toBe(true);
+  });
+
   it('block sizes: multiples of 64 in [64, 4096], larger when samples have fewer active inputs', () => {
     expect(gramBlockRows(20, 1000, 2000)).toBe(64);
     expect(gramBlockRows(1000, 1024, 10240)).toBe(384);
