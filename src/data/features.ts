@@ -51,6 +51,8 @@ const MIN_TABLE_P = 1 / 256;
 const MAX_TABLES = 256;
 
 const skipTables = new Map<number, Int32Array>();
+/** Every cell falls back to the formula: where no table applies (p < MIN_TABLE_P). */
+const NO_TABLE = new Int32Array(CELLS).fill(FALLBACK);
 
 /**
  * Per featureProbability array: the p each table was looked up for and the table, per entry, so
@@ -180,7 +182,7 @@ function sampleColumns(
       cache.tables[e0] = skipTable(p);
       cache.p[e0] = p;
     }
-    const table = everyRow ? null : cache.tables[e0];
+    const table = everyRow ? NO_TABLE : (cache.tables[e0] ?? NO_TABLE);
     // xoshiro128** inlined (Rng.nextUint32, step for step), its state in locals for the column.
     rng.saveWords(words);
     let s0 = words[0];
@@ -192,7 +194,7 @@ function sampleColumns(
       if (everyRow) row++;
       else {
         // Number of inactive rows before the next active one: floor(log U / log(1 − p)), U = (k + 1)/2³².
-        const k = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+        const k = Math.imul(rotl(Math.imul(s1, 5), 7), 9); // the draw as int32; k >>> 0 is its uint32
         const t = s1 << 9;
         s2 ^= s0;
         s3 ^= s1;
@@ -200,8 +202,8 @@ function sampleColumns(
         s0 ^= s3;
         s2 ^= t;
         s3 = rotl(s3, 11);
-        let skip = table === null ? FALLBACK : table[k >>> SHIFT];
-        if (skip < 0) skip = Math.floor(Math.log((k + 1) * TWO_POW_MINUS_32) / logFailure);
+        let skip = table[k >>> SHIFT];
+        if (skip < 0) skip = Math.floor(Math.log(((k >>> 0) + 1) * TWO_POW_MINUS_32) / logFailure);
         row += 1 + skip;
       }
       if (row >= batchSize) break;
