@@ -54,7 +54,8 @@ import { compressRows32, compressedActives, copyCompressedLists, createJob32, de
 
 /**
  * 'h' and 'gram' (forward and backward each), 'hybrid' (forward 'gram', backward 'h'), 'h32' (route 'h'
- * in float32 WebAssembly SIMD: wasm/toyDense.ts).
+ * in float32 WebAssembly SIMD: wasm/toyDense.ts), 'gram32' (G = WᵀW over the active inputs, float32
+ * WebAssembly SIMD: wasm/gram32.ts).
  */
 export type KernelRoute = 'h' | 'gram' | 'hybrid' | 'h32' | 'gram32';
 
@@ -1409,18 +1410,15 @@ export function lossAndGradientsFast(
     const actives = x32 ? compressedActives(rows) : rowPtr[rows];
     let listsOut = !x32;
 
-    // The route (the cost model in the header): 'h' (or 'h32') unless G's own cost leaves room for
-    // 'gram'; then G, the sorting of the outputs and the moments decide between 'h', 'gram' and
-    // 'hybrid'. Route 'h32' is a candidate only for float32 parameters (training), where its float32
-    // arithmetic loses nothing the parameters keep; float64 callers keep the float64 routes.
-    const routeFloat32 = chooseRoute(kw, n, m, rows, actives, wasm32, options.gather);
-    const routeH = routeFloat32 === 'gram32' ? 'h32' : routeFloat32;
+    // The route (the cost model in the header). Float32 parameters where WebAssembly runs (training):
+    // the cheapest of 'h32', 'gram32' and 'h' by R and A (chooseRoute), never the float64 Gram routes
+    // (slower than 'gram32' where G pays, and sorting the outputs costs every step). Float64 callers
+    // keep the float64 routes: 'h' unless G's own cost leaves room for 'gram'; then G, the sorting of
+    // the outputs and the moments decide between 'h', 'gram' and 'hybrid'.
+    const chosen = chooseRoute(kw, n, m, rows, actives, wasm32, options.gather);
     const costH = kw.costH[0];
     const gather32 = kw.gather32;
-    // Float32 parameters with WebAssembly: the cheaper of the two float32 routes, never the float64
-    // JavaScript Gram routes (slower than 'gram32' where G pays, and their sorting costs every step).
-    let route: KernelRoute =
-      options.route ?? (wasm32 ? routeFloat32 : 0.375 * n * n * m < costH ? 'gram' : routeH);
+    let route: KernelRoute = options.route ?? (wasm32 || 0.375 * n * n * m >= costH ? chosen : 'gram');
     let nP = n;
     let nP1 = n;
     let nLin = 0;
@@ -1461,7 +1459,7 @@ export function lossAndGradientsFast(
         const momentsCost = moments ? 3 * quad + n * n * m + nLin * n * m : 0;
         const costG = timeGram(n, m, rows, actives, nP, nP1, momentsCost);
         const costHybrid = timeHybrid(n, m, rows, actives, nP, nP1, momentsCost);
-        route = Math.min(costG, costHybrid) > costH ? routeH : costHybrid < costG ? 'hybrid' : 'gram';
+        route = Math.min(costG, costHybrid) > costH ? 'h' : costHybrid < costG ? 'hybrid' : 'gram';
       }
     }
     if (route !== 'h32' && route !== 'gram32' && !listsOut) {
