@@ -1,6 +1,6 @@
 // Compiles the AssemblyScript kernels in wasm/ (no download: assemblyscript is a devDependency) and
 // writes each as a TypeScript module exporting the bytes in base64, so that the same import loads
-// them in Node, in worker threads and in the browser (src/models/wasm/*.generated.ts, gitignored).
+// them in Node, in worker threads and in the browser (src/models/wasm/*.generated.ts and src/data/wasm/*.generated.ts, gitignored).
 // Run by `npm run build:wasm` and by `prepare` (npm ci / npm install).
 // Without the compiler (an install that omits dev dependencies) it keeps modules already built, or
 // writes empty ones: the kernels then report WebAssembly unavailable and the JavaScript routes run
@@ -14,6 +14,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODULES = [
   { source: 'wasm/toyDense.ts', out: 'src/models/wasm/toyDense.generated.ts', name: 'TOY_DENSE_WASM' },
   { source: 'wasm/saeRelu.ts', out: 'src/models/wasm/saeRelu.generated.ts', name: 'SAE_RELU_WASM' },
+  { source: 'wasm/sampler.ts', out: 'src/data/wasm/sampler.generated.ts', name: 'SAMPLER_WASM' },
 ];
 
 let asc = null;

@@ -6,7 +6,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
-import { sampleBatch, sampleInstance, sampleInstanceProjected, type FeatureDistribution } from '../src/data/features.js';
+import { sampleBatch, sampleInstance, sampleInstanceProjected, setWasmSampler, wasmSamplerAvailable, type FeatureDistribution } from '../src/data/features.js';
 
 /** The sampler as it was: floor(log U / log(1 − p)) inactive rows before each active one. */
 function referenceSampleInstance(dist: FeatureDistribution, instance: number, rng: Rng, x: Float32Array | Float64Array, batchSize: number): void {
@@ -91,12 +91,17 @@ describe('sampleInstance is bit-identical to the plain geometric-skip sampler', 
     }
   }
 
-  it('probabilities changed in place between batches are seen (the per-array table cache is refreshed)', () => {
+  it('float32 batches are drawn in WebAssembly here (so the cases above test that sampler too)', () => {
+    expect(wasmSamplerAvailable()).toBe(true);
+  });
+
+  for (const Array_ of [Float32Array, Float64Array]) {
+  it(`probabilities changed in place between batches are seen (the per-array table cache is refreshed), ${Array_.name}`, () => {
     const dist = distribution(new Array<number>(6).fill(0.1));
     const fast = new Rng(4);
     const slow = new Rng(4);
-    const xFast = new Float64Array(256 * 6);
-    const xSlow = new Float64Array(256 * 6);
+    const xFast = new Array_(256 * 6);
+    const xSlow = new Array_(256 * 6);
     const schedule = [0.1, 0.5, 0.5, 0.02, 1, 0, 0.3, 0.1];
     for (let t = 0; t < 400; t++) {
       dist.featureProbability[t % 6] = schedule[t % schedule.length];
@@ -105,6 +110,45 @@ describe('sampleInstance is bit-identical to the plain geometric-skip sampler', 
       expect(firstDifference(xFast, xSlow), `batch ${t}`).toBe(-1);
     }
     expect(fast.getState()).toEqual(slow.getState());
+  });
+  }
+
+  it('more distinct probabilities than the WebAssembly sampler keeps tables for (its room refilled, or JavaScript)', () => {
+    // 100 features with 100 different p: more than one call can hold (JavaScript draws them); then
+    // instances of 30 distinct p each, so that the room for tables fills and is emptied between calls.
+    const wide = distribution(Array.from({ length: 100 }, (_, i) => 0.01 + 0.0097 * i));
+    const grid = distribution(Array.from({ length: 4 * 30 }, (_, e) => 0.02 + 0.0071 * e), 4);
+    for (const dist of [wide, grid]) {
+      const K = dist.nInstances;
+      const n = dist.nFeatures;
+      const fast = Array.from({ length: K }, (_, k) => Rng.stream(12, k));
+      const slow = Array.from({ length: K }, (_, k) => Rng.stream(12, k));
+      const xFast = new Float32Array(K * 64 * n);
+      const xSlow = new Float32Array(K * 64 * n);
+      for (let t = 0; t < 60; t++) {
+        sampleBatch(dist, fast, xFast, 64);
+        for (let k = 0; k < K; k++) referenceSampleInstance(dist, k, slow[k], xSlow, 64);
+        expect(firstDifference(xFast, xSlow), `batch ${t}`).toBe(-1);
+      }
+      expect(fast.map((r) => r.getState())).toEqual(slow.map((r) => r.getState()));
+    }
+  });
+
+  it('the JavaScript and WebAssembly samplers draw the same float32 batches', () => {
+    const dist = distribution([0.3, 1, 0, 0.05, 1e-4, 0.9, 0.5, 0.7], 2);
+    const xs = [new Float32Array(2 * 1000 * 4), new Float32Array(2 * 1000 * 4)];
+    const rngs = [0, 1].map(() => [Rng.stream(5, 0), Rng.stream(5, 1)]);
+    for (let t = 0; t < 100; t++) {
+      for (const way of [0, 1]) {
+        setWasmSampler(way === 1);
+        try {
+          sampleBatch(dist, rngs[way], xs[way], 1000);
+        } finally {
+          setWasmSampler(true);
+        }
+      }
+      expect(firstDifference(xs[0], xs[1]), `batch ${t}`).toBe(-1);
+    }
   });
 
   it('sampleBatch over instances (the paper grid of sparsities), 500 batches', () => {
@@ -135,10 +179,14 @@ describe('sampleInstance is bit-identical to the plain geometric-skip sampler', 
       const slow = new Rng(99, Math.round(p * 100));
       const a = new Float64Array(1);
       const b = new Float64Array(1);
+      const a32 = new Float32Array(1);
+      const b32 = new Float32Array(1);
       for (let t = 0; t < 100_000; t++) {
-        sampleInstance(dist, 0, fast, a, 1);
-        referenceSampleInstance(dist, 0, slow, b, 1);
-        if (a[0] !== b[0]) expect({ t, a: a[0] }).toEqual({ t, a: b[0] });
+        // Float64 and float32 batches (JavaScript and WebAssembly) in turn, from the same streams.
+        const [u, v] = t % 2 === 0 ? [a, b] : [a32, b32];
+        sampleInstance(dist, 0, fast, u, 1);
+        referenceSampleInstance(dist, 0, slow, v, 1);
+        if (u[0] !== v[0]) expect({ t, a: u[0] }).toEqual({ t, a: v[0] });
       }
       expect(fast.getState()).toEqual(slow.getState());
     }

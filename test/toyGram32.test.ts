@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { createGrads, createWorkspace, lossAndGradients } from '../src/models/toyModel.js';
 import { lossAndGradientsFast, timeGram32, timeH32 } from '../src/models/toyGram.js';
-import { denseKernelAvailable, gramBlockRows, setGramNarrow } from '../src/models/wasm/toyDense.js';
+import { denseKernelAvailable, gramBlockRows, setGramRegisters } from '../src/models/wasm/toyDense.js';
 import { expectAgreement32, makeProblem32, runFast, SHAPES32, SPARSITIES32 } from './helpers/toyProblem32.js';
 
 
@@ -91,16 +91,16 @@ describe('route gram32 (WebAssembly SIMD, float32)', () => {
   });
 });
 
-describe('route gram32: the register kernel for nP ≤ 32', () => {
-  for (const [n, m] of [[1, 1], [4, 2], [5, 2], [20, 5], [29, 7], [32, 6]] as Array<[number, number]>) {
+describe('route gram32: the register kernel, in chunks of 32 outputs', () => {
+  for (const [n, m] of [[1, 1], [4, 2], [5, 2], [20, 5], [29, 7], [32, 6], [33, 4], [61, 9], [100, 20], [150, 3]] as Array<[number, number]>) {
     it(`n=${n}, m=${m}: the same bits as the general kernel`, () => {
       const pr = makeProblem32(n, m, 300, [0, 0.6, 0.95], 'relu', 900 + n);
-      setGramNarrow(false);
+      setGramRegisters(false);
       let general;
       try {
         general = runFast(pr, { route: 'gram32' });
       } finally {
-        setGramNarrow(true);
+        setGramRegisters(true);
       }
       const narrow = runFast(pr, { route: 'gram32' });
       expect(Array.from(narrow.loss)).toEqual(Array.from(general.loss));

@@ -116,35 +116,54 @@ export function gramSweep(
 }
 
 /**
- * gramSweep for nP ≤ 32 (n ≤ 32: the seed's n = 20), with a and g of the row in registers rather
- * than in A: the same arithmetic in the same order, so the same bits. One loop per width nP/4
- * (sweepNarrow inlined with a constant NV), so that the unused vectors compile away.
+ * gramSweep with a and g of the row in registers rather than in A, eight vectors (32 outputs) at a
+ * time: the outputs are cut into chunks of at most eight vectors, and each chunk sweeps all the rows
+ * (a, g, and M's columns of the chunk: G's and M's columns of a chunk stay in L1). Every sum runs in
+ * the same order as in gramSweep, so the same bits: a row's loss terms continue from chunk to chunk
+ * in rowLoss [count] (f32x4 per row) and reach the float64 loss, row by row, after the last chunk.
+ * One loop per chunk width (sweepChunk inlined with a constant NV), so that the unused vectors
+ * compile away.
  */
-export function gramSweepNarrow(
+export function gramSweepRegisters(
   rowPtr: usize, xIdx: usize, xVal: usize, G: usize, b: usize, imp: usize, c: usize,
-  A: usize, Xr: usize, M: usize, gbAcc: usize, r0: i32, count: i32, nP: i32, relu: bool, loss64: usize,
+  Xr: usize, M: usize, gbAcc: usize, rowLoss: usize, r0: i32, count: i32, nP: i32, relu: bool, loss64: usize,
 ): void {
-  switch (nP >> 2) {
-    case 1: sweepNarrow(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, r0, count, relu, loss64, 1); break;
-    case 2: sweepNarrow(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, r0, count, relu, loss64, 2); break;
-    case 3: sweepNarrow(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, r0, count, relu, loss64, 3); break;
-    case 4: sweepNarrow(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, r0, count, relu, loss64, 4); break;
-    case 5: sweepNarrow(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, r0, count, relu, loss64, 5); break;
-    case 6: sweepNarrow(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, r0, count, relu, loss64, 6); break;
-    case 7: sweepNarrow(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, r0, count, relu, loss64, 7); break;
-    case 8: sweepNarrow(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, r0, count, relu, loss64, 8); break;
-    default: gramSweep(rowPtr, xIdx, xVal, G, b, imp, c, A, Xr, M, gbAcc, r0, count, nP, relu, loss64);
+  const xs = <usize>nP << 2;
+  for (let l = 0; l < nP; l += 32) {
+    const o = <usize>l << 2;
+    const first = l == 0;
+    const last = l + 32 >= nP;
+    const nv = min(8, (nP - l) >> 2);
+    switch (nv) {
+      case 1: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 1); break;
+      case 2: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 2); break;
+      case 3: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 3); break;
+      case 4: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 4); break;
+      case 5: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 5); break;
+      case 6: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 6); break;
+      case 7: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 7); break;
+      default: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 8);
+    }
   }
 }
 
+/** One chunk of NV vectors at byte o of the outputs (xs bytes per row of G and M), over all rows. */
 // @ts-ignore: decorator
-@inline function sweepNarrow(
-  rowPtr: usize, xIdx: usize, xVal: usize, G: usize, b: usize, imp: usize, c: usize,
-  Xr: usize, M: usize, gbAcc: usize, r0: i32, count: i32, relu: bool, loss64: usize, NV: i32,
+@inline function sweepChunk(
+  rowPtr: usize, xIdx: usize, xVal: usize, Gm: usize, bm: usize, impm: usize, cm: usize,
+  Xrm: usize, Mm: usize, gbm: usize, rowLoss: usize, r0: i32, count: i32, xs: usize, o: usize,
+  first: bool, last: bool, relu: bool, loss64: usize, NV: i32,
 ): void {
-  const xs = <usize>NV << 4;
+  const G = Gm + o;
+  const b = bm + o;
+  const imp = impm + o;
+  const c = cm + o;
+  const Xc = Xrm + o; // the chunk's part of the dense x row
+  const M = Mm + o;
+  const gbAcc = gbm + o;
   const zero = f32x4.splat(0);
   let loss = f64x2.splat(0);
+  let lp = rowLoss;
   for (let r = r0; r < r0 + count; r++) {
     const p0 = load<i32>(rowPtr + (<usize>r << 2));
     const p1 = load<i32>(rowPtr + (<usize>(r + 1) << 2));
@@ -159,7 +178,7 @@ export function gramSweepNarrow(
     for (let p = p0; p < p1; p++) {
       const i = <usize>load<i32>(xIdx + (<usize>p << 2));
       const xv = load<f32>(xVal + (<usize>p << 2));
-      store<f32>(Xr + (i << 2), xv);
+      store<f32>(Xrm + (i << 2), xv);
       const v = f32x4.splat(xv);
       const gi = G + i * xs;
       if (NV > 0) a0 = f32x4.add(a0, f32x4.mul(v, v128.load(gi, 0)));
@@ -172,67 +191,37 @@ export function gramSweepNarrow(
       if (NV > 7) a7 = f32x4.add(a7, f32x4.mul(v, v128.load(gi, 112)));
     }
     // g = c ⊙ ReLU'(a) ⊙ e with e = x' − x (as in gramSweep), kept in registers for M below.
-    let le = zero;
-    let g0 = zero;
-    if (NV > 0) {
-      const e = f32x4.sub(relu ? f32x4.max(a0, zero) : a0, v128.load(Xr, 0));
-      g0 = f32x4.mul(v128.load(c, 0), relu ? v128.andnot(e, f32x4.le(a0, zero)) : e);
-      v128.store(gbAcc, f32x4.add(v128.load(gbAcc, 0), g0), 0);
-      le = f32x4.add(le, f32x4.mul(v128.load(imp, 0), f32x4.mul(e, e)));
-    }
-    let g1 = zero;
-    if (NV > 1) {
-      const e = f32x4.sub(relu ? f32x4.max(a1, zero) : a1, v128.load(Xr, 16));
-      g1 = f32x4.mul(v128.load(c, 16), relu ? v128.andnot(e, f32x4.le(a1, zero)) : e);
-      v128.store(gbAcc, f32x4.add(v128.load(gbAcc, 16), g1), 16);
-      le = f32x4.add(le, f32x4.mul(v128.load(imp, 16), f32x4.mul(e, e)));
-    }
-    let g2 = zero;
-    if (NV > 2) {
-      const e = f32x4.sub(relu ? f32x4.max(a2, zero) : a2, v128.load(Xr, 32));
-      g2 = f32x4.mul(v128.load(c, 32), relu ? v128.andnot(e, f32x4.le(a2, zero)) : e);
-      v128.store(gbAcc, f32x4.add(v128.load(gbAcc, 32), g2), 32);
-      le = f32x4.add(le, f32x4.mul(v128.load(imp, 32), f32x4.mul(e, e)));
-    }
-    let g3 = zero;
-    if (NV > 3) {
-      const e = f32x4.sub(relu ? f32x4.max(a3, zero) : a3, v128.load(Xr, 48));
-      g3 = f32x4.mul(v128.load(c, 48), relu ? v128.andnot(e, f32x4.le(a3, zero)) : e);
-      v128.store(gbAcc, f32x4.add(v128.load(gbAcc, 48), g3), 48);
-      le = f32x4.add(le, f32x4.mul(v128.load(imp, 48), f32x4.mul(e, e)));
-    }
-    let g4 = zero;
-    if (NV > 4) {
-      const e = f32x4.sub(relu ? f32x4.max(a4, zero) : a4, v128.load(Xr, 64));
-      g4 = f32x4.mul(v128.load(c, 64), relu ? v128.andnot(e, f32x4.le(a4, zero)) : e);
-      v128.store(gbAcc, f32x4.add(v128.load(gbAcc, 64), g4), 64);
-      le = f32x4.add(le, f32x4.mul(v128.load(imp, 64), f32x4.mul(e, e)));
-    }
-    let g5 = zero;
-    if (NV > 5) {
-      const e = f32x4.sub(relu ? f32x4.max(a5, zero) : a5, v128.load(Xr, 80));
-      g5 = f32x4.mul(v128.load(c, 80), relu ? v128.andnot(e, f32x4.le(a5, zero)) : e);
-      v128.store(gbAcc, f32x4.add(v128.load(gbAcc, 80), g5), 80);
-      le = f32x4.add(le, f32x4.mul(v128.load(imp, 80), f32x4.mul(e, e)));
-    }
-    let g6 = zero;
-    if (NV > 6) {
-      const e = f32x4.sub(relu ? f32x4.max(a6, zero) : a6, v128.load(Xr, 96));
-      g6 = f32x4.mul(v128.load(c, 96), relu ? v128.andnot(e, f32x4.le(a6, zero)) : e);
-      v128.store(gbAcc, f32x4.add(v128.load(gbAcc, 96), g6), 96);
-      le = f32x4.add(le, f32x4.mul(v128.load(imp, 96), f32x4.mul(e, e)));
-    }
-    let g7 = zero;
-    if (NV > 7) {
-      const e = f32x4.sub(relu ? f32x4.max(a7, zero) : a7, v128.load(Xr, 112));
-      g7 = f32x4.mul(v128.load(c, 112), relu ? v128.andnot(e, f32x4.le(a7, zero)) : e);
-      v128.store(gbAcc, f32x4.add(v128.load(gbAcc, 112), g7), 112);
-      le = f32x4.add(le, f32x4.mul(v128.load(imp, 112), f32x4.mul(e, e)));
-    }
-    loss = f64x2.add(loss, f64x2.add(f64x2.promote_low_f32x4(le), f64x2.promote_low_f32x4(i32x4.shuffle(le, le, 2, 3, 0, 1))));
+    let le = first ? zero : v128.load(lp);
+    const e0 = NV > 0 ? residualAt(a0, Xc, 0, relu) : zero;
+    const g0 = NV > 0 ? gradientAt(a0, e0, c, gbAcc, 0, relu) : zero;
+    if (NV > 0) le = f32x4.add(le, f32x4.mul(v128.load(imp, 0), f32x4.mul(e0, e0)));
+    const e1 = NV > 1 ? residualAt(a1, Xc, 16, relu) : zero;
+    const g1 = NV > 1 ? gradientAt(a1, e1, c, gbAcc, 16, relu) : zero;
+    if (NV > 1) le = f32x4.add(le, f32x4.mul(v128.load(imp, 16), f32x4.mul(e1, e1)));
+    const e2 = NV > 2 ? residualAt(a2, Xc, 32, relu) : zero;
+    const g2 = NV > 2 ? gradientAt(a2, e2, c, gbAcc, 32, relu) : zero;
+    if (NV > 2) le = f32x4.add(le, f32x4.mul(v128.load(imp, 32), f32x4.mul(e2, e2)));
+    const e3 = NV > 3 ? residualAt(a3, Xc, 48, relu) : zero;
+    const g3 = NV > 3 ? gradientAt(a3, e3, c, gbAcc, 48, relu) : zero;
+    if (NV > 3) le = f32x4.add(le, f32x4.mul(v128.load(imp, 48), f32x4.mul(e3, e3)));
+    const e4 = NV > 4 ? residualAt(a4, Xc, 64, relu) : zero;
+    const g4 = NV > 4 ? gradientAt(a4, e4, c, gbAcc, 64, relu) : zero;
+    if (NV > 4) le = f32x4.add(le, f32x4.mul(v128.load(imp, 64), f32x4.mul(e4, e4)));
+    const e5 = NV > 5 ? residualAt(a5, Xc, 80, relu) : zero;
+    const g5 = NV > 5 ? gradientAt(a5, e5, c, gbAcc, 80, relu) : zero;
+    if (NV > 5) le = f32x4.add(le, f32x4.mul(v128.load(imp, 80), f32x4.mul(e5, e5)));
+    const e6 = NV > 6 ? residualAt(a6, Xc, 96, relu) : zero;
+    const g6 = NV > 6 ? gradientAt(a6, e6, c, gbAcc, 96, relu) : zero;
+    if (NV > 6) le = f32x4.add(le, f32x4.mul(v128.load(imp, 96), f32x4.mul(e6, e6)));
+    const e7 = NV > 7 ? residualAt(a7, Xc, 112, relu) : zero;
+    const g7 = NV > 7 ? gradientAt(a7, e7, c, gbAcc, 112, relu) : zero;
+    if (NV > 7) le = f32x4.add(le, f32x4.mul(v128.load(imp, 112), f32x4.mul(e7, e7)));
+    if (last) loss = f64x2.add(loss, f64x2.add(f64x2.promote_low_f32x4(le), f64x2.promote_low_f32x4(i32x4.shuffle(le, le, 2, 3, 0, 1))));
+    else v128.store(lp, le);
+    lp += 16;
     for (let p = p0; p < p1; p++) {
       const i = <usize>load<i32>(xIdx + (<usize>p << 2));
-      store<f32>(Xr + (i << 2), 0);
+      store<f32>(Xrm + (i << 2), 0);
       const v = v128.load32_splat(xVal + (<usize>p << 2));
       const mi = M + i * xs;
       if (NV > 0) v128.store(mi, f32x4.add(v128.load(mi, 0), f32x4.mul(v, g0)), 0);
@@ -245,7 +234,21 @@ export function gramSweepNarrow(
       if (NV > 7) v128.store(mi, f32x4.add(v128.load(mi, 112), f32x4.mul(v, g7)), 112);
     }
   }
-  store<f64>(loss64, load<f64>(loss64) + (f64x2.extract_lane(loss, 0) + f64x2.extract_lane(loss, 1)));
+  if (last) store<f64>(loss64, load<f64>(loss64) + (f64x2.extract_lane(loss, 0) + f64x2.extract_lane(loss, 1)));
+}
+
+/** e = x' − x of four outputs at byte k of the chunk. */
+// @ts-ignore: decorator
+@inline function residualAt(a: v128, Xc: usize, k: usize, relu: bool): v128 {
+  return f32x4.sub(relu ? f32x4.max(a, f32x4.splat(0)) : a, v128.load(Xc + k));
+}
+
+/** g = c ⊙ ReLU'(a) ⊙ e of four outputs at byte k of the chunk, also added into gbAcc. */
+// @ts-ignore: decorator
+@inline function gradientAt(a: v128, e: v128, c: usize, gbAcc: usize, k: usize, relu: bool): v128 {
+  const g = f32x4.mul(v128.load(c + k), relu ? v128.andnot(e, f32x4.le(a, f32x4.splat(0))) : e);
+  v128.store(gbAcc + k, f32x4.add(v128.load(gbAcc + k), g));
+  return g;
 }
 
 /** Adds the float32 block sums M [n, nP] and gbAcc [nP] into M64 and gb64 (float64), and zeroes them. */

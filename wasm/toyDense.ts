@@ -18,7 +18,7 @@
 // Route 'gram32' lives in gram32.ts and is exported from here: one module, one memory.
 
 import { offLoss, residual } from './lossTerms';
-export { gramMatrix, gramSweep, gramSweepNarrow, gramFlush, gramGradient } from './gram32';
+export { gramMatrix, gramSweep, gramSweepRegisters, gramFlush, gramGradient } from './gram32';
 
 /** H = X Wt: H [R, mP] from X [R, nP] (or G: ∂L/∂h = W g) and Wt [n, mP]; four rows by eight hidden units. */
 export function hidden(X: usize, Wt: usize, H: usize, R: i32, n: i32, nP: i32, mP: i32): void {

@@ -10,7 +10,7 @@
 // once per bigger shape. Nothing is allocated per call in the steady state: the views of the
 // outputs are cached with the layout.
 
-import { PAGE, instantiate } from './instantiate.js';
+import { PAGE, instantiate } from '../../core/wasm.js';
 import { SAE_RELU_WASM_BASE64 } from './saeRelu.generated.js';
 
 type Floats = ArrayLike<number>;

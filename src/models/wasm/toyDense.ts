@@ -15,7 +15,7 @@
 // Precision: products and sums within a block are float32; the sums over the batch (∂W, ∂b, the loss)
 // are float64 across blocks. Route 'h32' is chosen only for float32 parameters (training).
 
-import { PAGE, instantiate } from './instantiate.js';
+import { PAGE, instantiate } from '../../core/wasm.js';
 import type { FloatArray } from '../toyModel.js';
 import { TOY_DENSE_WASM_BASE64 } from './toyDense.generated.js';
 
@@ -42,9 +42,9 @@ interface DenseExports {
     rowPtr: number, xIdx: number, xVal: number, G: number, b: number, imp: number, c: number,
     A: number, Xr: number, M: number, gbAcc: number, r0: number, count: number, nP: number, relu: number, loss64: number,
   ): void;
-  gramSweepNarrow(
+  gramSweepRegisters(
     rowPtr: number, xIdx: number, xVal: number, G: number, b: number, imp: number, c: number,
-    A: number, Xr: number, M: number, gbAcc: number, r0: number, count: number, nP: number, relu: number, loss64: number,
+    Xr: number, M: number, gbAcc: number, rowLoss: number, r0: number, count: number, nP: number, relu: number, loss64: number,
   ): void;
   gramFlush(M: number, M64: number, gbAcc: number, gb64: number, n: number, nP: number): void;
   gramGradient(W: number, M64: number, S: number, gW64: number, n: number, m: number, nP: number): void;
@@ -93,6 +93,7 @@ interface Layout {
   Xr: number; // [nP] x of the current sample, dense (zero between samples)
   M32: number; // [feat, nP] Σ x gᵀ of the block, float32 (zero between blocks)
   gbAcc: number; // [nP] Σ g of the block, float32 (zero between blocks)
+  rowLoss: number; // [block rows, 4] f32 loss terms of each row, carried between chunks of outputs
   M64: number; // [feat, nP] float64 Σ x gᵀ over the batch
   S: number; // [feat, nP] M + Mᵀ in float32
   end: number; // the first byte after the route-'h32' buffers
@@ -221,6 +222,7 @@ function layoutFor(s: DenseState, n: number, m: number, rows: number): Layout {
     Xr: 0,
     M32: 0,
     gbAcc: 0,
+    rowLoss: 0,
     M64: 0,
     S: 0,
     end: top,
@@ -232,6 +234,7 @@ function layoutFor(s: DenseState, n: number, m: number, rows: number): Layout {
   layout.Xr = take(4 * nP);
   layout.M32 = take(4 * n * nP);
   layout.gbAcc = take(4 * nP);
+  layout.rowLoss = take(16 * Math.min(rowCap, MAX_GRAM_BLOCK));
   layout.M64 = take(8 * n * nP);
   layout.S = take(4 * n * nP);
   layout.gramEnd = top;
@@ -412,11 +415,11 @@ export function sweepHidden32(job: Job32, x: FloatArray, offset: number, gather:
   for (let l = 0; l < n; l++) gb[l] = f64[gb64 + l];
 }
 
-let narrowGram = true; // tests: false runs the general gramSweep for every width
+let registerGram = true; // tests: false runs the general gramSweep for every width
 
-/** Tests: whether route 'gram32' runs its register kernel for nP ≤ 32 (default true; same bits). */
-export function setGramNarrow(enabled = true): void {
-  narrowGram = enabled;
+/** Tests: whether route 'gram32' runs its register kernel, in chunks of 32 outputs (default true; same bits as the general one). */
+export function setGramRegisters(enabled = true): void {
+  registerGram = enabled;
 }
 
 /**
@@ -424,9 +427,11 @@ export function setGramNarrow(enabled = true): void {
  * the block's M [n, nP] into float64 (gramFlush) costs at most about an eighth of the block's own
  * work (~2 active inputs and ~3 vectors of outputs per sample, each nP wide).
  */
+const MAX_GRAM_BLOCK = 4096;
+
 export function gramBlockRows(n: number, rows: number, actives: number): number {
   const perRow = (2 * actives + 3 * rows) / Math.max(rows, 1);
-  return Math.min(4096, Math.max(64, Math.ceil((8 * n) / perRow / 64) * 64));
+  return Math.min(MAX_GRAM_BLOCK, Math.max(64, Math.ceil((8 * n) / perRow / 64) * 64));
 }
 
 /**
@@ -459,8 +464,8 @@ export function sweepGram32(job: Job32): void {
   const relu01 = relu ? 1 : 0;
   for (let r0 = 0; r0 < rows; r0 += R) {
     const count = Math.min(R, rows - r0);
-    const sweep = narrowGram ? wasm.gramSweepNarrow : wasm.gramSweep;
-    sweep(L.rowPtr, L.xIdx, L.xVal, L.G32, L.b, L.imp, L.c, L.A, L.Xr, L.M32, L.gbAcc, r0, count, nP, relu01, L.loss64);
+    if (registerGram) wasm.gramSweepRegisters(L.rowPtr, L.xIdx, L.xVal, L.G32, L.b, L.imp, L.c, L.Xr, L.M32, L.gbAcc, L.rowLoss, r0, count, nP, relu01, L.loss64);
+    else wasm.gramSweep(L.rowPtr, L.xIdx, L.xVal, L.G32, L.b, L.imp, L.c, L.A, L.Xr, L.M32, L.gbAcc, r0, count, nP, relu01, L.loss64);
     wasm.gramFlush(L.M32, L.M64, L.gbAcc, L.gb64, n, nP);
   }
   result[0] = f64[loss64];

@@ -36,11 +36,11 @@ export function decodeBase64(text: string): Uint8Array {
  * The exports of the module in `base64`, or null where WebAssembly is missing, lacks SIMD, or
  * refuses a synchronous compile (a browser's main thread, for modules over 4 KiB).
  */
-export function instantiate<Exports>(base64: string): Exports | null {
+export function instantiate<Exports>(base64: string, imports: object = {}): Exports | null {
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (!api) return null;
+  if (!api || base64 === '') return null;
   try {
-    return new api.Instance(new api.Module(decodeBase64(base64)), {}).exports as Exports;
+    return new api.Instance(new api.Module(decodeBase64(base64)), imports).exports as Exports;
   } catch {
     return null;
   }
