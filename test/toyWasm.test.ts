@@ -17,7 +17,18 @@ import {
   lossAndGradientsReference,
 } from '../src/models/toyModel.js';
 import { compressRows, createKernelWorkspace, lossAndGradientsFast, timeH, timeH32, type KernelOptions } from '../src/models/toyGram.js';
-import { blockCounts, blockRows, compressRows32, copyCompressedLists, denseKernelAvailable, setSparseGradFraction, sparseGradFraction } from '../src/models/wasm/toyDense.js';
+import {
+  blockCounts,
+  blockRows,
+  compressRows32,
+  copyCompressedLists,
+  countedActives,
+  countLoaded32,
+  denseKernelAvailable,
+  loadX32,
+  setSparseGradFraction,
+  sparseGradFraction,
+} from '../src/models/wasm/toyDense.js';
 import { expectAgreement32, makeProblem32, runFast, SHAPES32, SPARSITIES32 } from './helpers/toyProblem32.js';
 
 /** Runs f with the sparse backward forced on every block (1), off (−1) or by default (undefined). */
@@ -279,7 +290,46 @@ describe('compressRows32 (WebAssembly) gives exactly the lists of compressRows',
         expect(Array.from(kw.rowOf.subarray(0, rows))).toEqual(Array.from(ref.rowOf.subarray(0, rows)));
         expect(Array.from(kw.xIdx.subarray(0, actives))).toEqual(Array.from(ref.xIdx.subarray(0, actives)));
         expect(Array.from(kw.xVal.subarray(0, actives))).toEqual(Array.from(ref.xVal.subarray(0, actives)));
+        // Counting alone finds the same rows and active inputs.
+        loadX32(x, offset, batch, n, 4);
+        expect(countLoaded32(batch, n)).toBe(rowsRef);
+        expect(countedActives()).toBe(actives);
       }
     });
   }
+});
+
+describe("route 'h32' over dense rows counts the batch before making lists, with the same results", () => {
+  it('dense batches, then one with an empty row (the lists needed after all), then sparse: as a fresh workspace', () => {
+    if (!denseKernelAvailable()) return;
+    const n = 24;
+    const m = 6;
+    const B = 256;
+    const shape = { nInstances: 2, nFeatures: n, nHidden: m, activation: 'relu' as const };
+    const rng = new Rng(31);
+    const params = { W: new Float32Array(2 * m * n).map(() => rng.normal() * 0.3), b: new Float32Array(2 * n).map(() => rng.normal() * 0.1) };
+    const imp = new Float64Array(2 * n).map((_, e) => 0.9 ** (e % n));
+    const batch = (p: number, emptyRow: boolean) => {
+      const x = new Float32Array(2 * B * n).map(() => (rng.uniform() < p ? rng.uniformPositive() : 0));
+      if (emptyRow) x.fill(0, 3 * n, 4 * n); // instance 0, sample 3
+      return x;
+    };
+    const kw = createKernelWorkspace(shape);
+    const sequence = [batch(1, false), batch(0.9, false), batch(1, true), batch(1, false), batch(0.05, false), batch(1, false)];
+    let countedOnce = false;
+    for (const x of sequence) {
+      countedOnce ||= kw.reports[0].denseRows;
+      const loss = new Float64Array(2);
+      const grads = createGrads(shape);
+      lossAndGradientsFast(shape, params, x, B, imp, kw, loss, grads);
+      const fresh = createKernelWorkspace(shape);
+      const loss2 = new Float64Array(2);
+      const grads2 = createGrads(shape);
+      lossAndGradientsFast(shape, params, x, B, imp, fresh, loss2, grads2);
+      expect(Array.from(loss)).toEqual(Array.from(loss2));
+      expect(Array.from(grads.W)).toEqual(Array.from(grads2.W));
+      expect(Array.from(grads.b)).toEqual(Array.from(grads2.b));
+    }
+    expect(countedOnce).toBe(true);
+  });
 });

@@ -527,6 +527,31 @@ export function compressRows(X: usize, B: i32, n: i32, rowPtr: usize, rowOf: usi
 }
 
 /**
+ * What compressRows finds, without the lists: the rows of X [B, n] with a nonzero input (at `count`)
+ * and the nonzero inputs (at `actives`), counted as compressRows counts them (−0 zero, NaN nonzero).
+ * Writes rowOf = 0 … B − 1, which is compressRows' rowOf when every row has an input: then route
+ * 'h32' over dense rows (padRows) needs nothing else.
+ */
+export function countRows(X: usize, B: i32, n: i32, rowOf: usize, count: usize, actives: usize): void {
+  const zero = f32x4.splat(0);
+  const full = n & ~3;
+  const tailMask = (1 << (n & 3)) - 1;
+  let rows = 0;
+  let total = 0;
+  for (let r = 0; r < B; r++) {
+    const row = X + ((<usize>r * <usize>n) << 2);
+    let cnt = 0;
+    for (let l = 0; l < full; l += 4) cnt += popcnt(i32x4.bitmask(f32x4.ne(v128.load(row + (<usize>l << 2)), zero)));
+    if (tailMask != 0) cnt += popcnt(i32x4.bitmask(f32x4.ne(v128.load(row + (<usize>full << 2)), zero)) & tailMask);
+    store<i32>(rowOf + (<usize>r << 2), r);
+    rows += i32(cnt != 0);
+    total += cnt;
+  }
+  store<i32>(count, rows);
+  store<i32>(actives, total);
+}
+
+/**
  * X [rows, nP] ← the non-empty samples of Xraw [B, n] (rowOf from compressRows), one row copy each;
  * X's padding columns are not written (zero from the layout).
  */

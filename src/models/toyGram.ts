@@ -50,7 +50,7 @@
 // one array type whatever the caller's (Float32Array in training, Float64Array in tests).
 
 import type { FloatArray, ToyModelGrads, ToyModelParams, ToyModelShape } from './toyModel.js';
-import { compressRows32, compressedActives, copyCompressedLists, createJob32, denseKernelAvailable, sweepGram32, sweepHidden32, type Job32 } from './wasm/toyDense.js';
+import { compressLoaded32, compressedActives, copyCompressedLists, countLoaded32, countedActives, loadX32, createJob32, denseKernelAvailable, sweepGram32, sweepHidden32, type Job32 } from './wasm/toyDense.js';
 
 /**
  * 'h' and 'gram' (forward and backward each), 'hybrid' (forward 'gram', backward 'h'), 'h32' (route 'h'
@@ -79,6 +79,8 @@ export interface KernelReport {
   linear: number;
   on: number;
   off: number;
+  /** Route 'h32' over dense rows of float32 x: the next call counts the batch before making lists. */
+  denseRows: boolean;
 }
 
 export interface ToyKernelWorkspace {
@@ -219,6 +221,7 @@ export function createKernelWorkspace(shape: ToyModelShape): ToyKernelWorkspace 
       linear: 0,
       on: 0,
       off: 0,
+      denseRows: false,
     })),
   };
 }
@@ -1405,9 +1408,22 @@ export function lossAndGradientsFast(
     }
     // Float32 x (training) is compressed in WebAssembly when it loads: the same lists, faster, and
     // left in the module's memory for route 'h32'; the other routes get a copy (listsOut).
-    const rows = x32 ? compressRows32(x as Float32Array, offset, batchSize, n, m) : compressRows(x, offset, batchSize, n, kw);
+    // Where the last step took route 'h32' over dense rows, the batch is first only counted: that
+    // route needs no lists when every row has an input, and the lists are made below if it turns out
+    // otherwise. The counts equal the lists', so the route is the same either way.
     const { rowPtr } = kw;
-    const actives = x32 ? compressedActives(rows) : rowPtr[rows];
+    let rows: number;
+    let actives: number;
+    let counted = false;
+    if (x32) {
+      loadX32(x as Float32Array, offset, batchSize, n, m);
+      counted = wasm32 && kw.reports[k].denseRows;
+      rows = counted ? countLoaded32(batchSize, n) : compressLoaded32(batchSize, n);
+      actives = counted ? countedActives() : compressedActives(rows);
+    } else {
+      rows = compressRows(x, offset, batchSize, n, kw);
+      actives = rowPtr[rows];
+    }
     let listsOut = !x32;
 
     // The route (the cost model in the header). Float32 parameters where WebAssembly runs (training):
@@ -1419,6 +1435,7 @@ export function lossAndGradientsFast(
     const costH = kw.costH[0];
     const gather32 = kw.gather32;
     let route: KernelRoute = options.route ?? (wasm32 || 0.375 * n * n * m >= costH ? chosen : 'gram');
+    if (counted && !(route === 'h32' && !gather32 && rows === batchSize)) compressLoaded32(batchSize, n); // the same rows, actives
     let nP = n;
     let nP1 = n;
     let nLin = 0;
@@ -1527,6 +1544,7 @@ export function lossAndGradientsFast(
     report.linear = nLin;
     report.on = nOn;
     report.off = nOff;
+    report.denseRows = route === 'h32' && !gather32 && x32;
     if (!grads) continue;
 
     // Backward.

@@ -36,6 +36,7 @@ interface DenseExports {
     r0: number, R: number, valid: number, n: number, m: number, nP: number, mP: number, gather: number, limit: number,
   ): number;
   compressRows(X: number, B: number, n: number, rowPtr: number, rowOf: number, xIdx: number, xVal: number, count: number): void;
+  countRows(X: number, B: number, n: number, rowOf: number, count: number, actives: number): void;
   padRows(Xraw: number, rowOf: number, X: number, rows: number, n: number, nP: number): void;
   gramMatrix(W: number, G: number, n: number, m: number, nP: number): void;
   gramSweep(
@@ -86,7 +87,8 @@ interface Layout {
   gWt64: number; // [feat, mP] float64 ∂L/∂W transposed: (W g) xᵀ gathered, h gᵀ from sparse g
   gb64: number; // [nP] float64 ∂L/∂b
   loss64: number; // [1] float64 the loss
-  count: number; // [1] i32 the rows compressRows found
+  count: number; // [1] i32 the rows compressRows (or countRows) found
+  actives: number; // [1] i32 the active inputs countRows found
   // Route 'gram32' (gram32.ts), after the rest: the memory reaches them on the route's first use.
   G32: number; // [feat, nP] G = WᵀW
   A: number; // [nP] a, then g, of the current sample
@@ -217,6 +219,7 @@ function layoutFor(s: DenseState, n: number, m: number, rows: number): Layout {
     gb64: take(8 * nP),
     loss64: take(8),
     count: take(4),
+    actives: take(4),
     G32: 0,
     A: 0,
     Xr: 0,
@@ -485,8 +488,17 @@ export function sweepGram32(job: Job32): void {
  * whole batch, so that sweepHidden32 keeps it).
  */
 export function compressRows32(x: Float32Array, offset: number, batchSize: number, n: number, m: number): number {
+  loadX32(x, offset, batchSize, n, m);
+  return compressLoaded32(batchSize, n);
+}
+
+/**
+ * The batch slice of x at `offset` into the module's memory (Xraw of the layout for this shape, sized
+ * for the whole batch), for compressLoaded32 or countLoaded32.
+ */
+export function loadX32(x: Float32Array, offset: number, batchSize: number, n: number, m: number): void {
   const s = getState();
-  if (!s) throw new Error('compressRows32 needs WebAssembly SIMD with synchronous compilation');
+  if (!s) throw new Error('loadX32 needs WebAssembly SIMD with synchronous compilation');
   const L = layoutFor(s, n, m, batchSize);
   const length = batchSize * n;
   const k = (offset / length) | 0;
@@ -495,10 +507,33 @@ export function compressRows32(x: Float32Array, offset: number, batchSize: numbe
     slice = x.subarray(offset, offset + length);
     slices[k] = slice;
   }
-  const { f32, wasm } = s;
-  f32.set(slice, L.Xraw >> 2);
-  wasm.compressRows(L.Xraw, batchSize, n, L.rowPtr, L.rowOf, L.xIdx, L.xVal, L.count);
+  s.f32.set(slice, L.Xraw >> 2);
+}
+
+/** compressRows32 on the batch loadX32 left in memory: returns the number of non-empty rows. */
+export function compressLoaded32(batchSize: number, n: number): number {
+  const s = getState()!;
+  const L = s.layout!;
+  s.wasm.compressRows(L.Xraw, batchSize, n, L.rowPtr, L.rowOf, L.xIdx, L.xVal, L.count);
   return s.i32[L.count >> 2];
+}
+
+/**
+ * The non-empty rows of the batch loadX32 left in memory, as compressLoaded32 would find them, and
+ * (countedActives) its active inputs, without the lists: what route 'h32' over dense rows needs when
+ * every row is non-empty (rowOf is then the identity, written here).
+ */
+export function countLoaded32(batchSize: number, n: number): number {
+  const s = getState()!;
+  const L = s.layout!;
+  s.wasm.countRows(L.Xraw, batchSize, n, L.rowOf, L.count, L.actives);
+  return s.i32[L.count >> 2];
+}
+
+/** The active inputs countLoaded32 found. */
+export function countedActives(): number {
+  const s = getState();
+  return s === null || s.layout === null ? 0 : s.i32[s.layout.actives >> 2];
 }
 
 /** The number of active inputs of the lists compressRows32 left in memory (with `rows` rows). */
