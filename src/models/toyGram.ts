@@ -1394,13 +1394,6 @@ export function lossAndGradientsFast(
     const wBase = k * m * n;
     const fBase = k * n;
     const offset = k * batchSize * n;
-    for (let j = 0; j < m; j++) {
-      for (let l = 0; l < n; l++) {
-        const w = W[wBase + j * n + l];
-        Wt[l * m + j] = w;
-        Wd[j * n + l] = w;
-      }
-    }
     for (let l = 0; l < n; l++) {
       b[l] = pb[fBase + l];
       imp[l] = importance[fBase + l];
@@ -1436,6 +1429,16 @@ export function lossAndGradientsFast(
     const gather32 = kw.gather32;
     let route: KernelRoute = options.route ?? (wasm32 || 0.375 * n * n * m >= costH ? chosen : 'gram');
     if (counted && !(route === 'h32' && !gather32 && rows === batchSize)) compressLoaded32(batchSize, n); // the same rows, actives
+    if (route !== 'h32' && route !== 'gram32') {
+      // The float64 routes' copies of W (the float32 ones read W itself).
+      for (let j = 0; j < m; j++) {
+        for (let l = 0; l < n; l++) {
+          const w = W[wBase + j * n + l];
+          Wt[l * m + j] = w;
+          Wd[j * n + l] = w;
+        }
+      }
+    }
     let nP = n;
     let nP1 = n;
     let nLin = 0;
