@@ -11,6 +11,8 @@
 // (the padding of G, b, c, I is zero, so padding outputs compute g = 0). Sums over the batch (M, ∂b,
 // the loss) are float32 within a block of samples and float64 across blocks (gramFlush).
 
+import { outputError, reluGate } from './lossTerms';
+
 /** G [n, nP] = WᵀW from W [mP, nP] (its padding rows and columns zero, so G's are too). */
 export function gramMatrix(W: usize, G: usize, n: i32, m: i32, nP: i32): void {
   const xs = <usize>nP << 2;
@@ -96,9 +98,8 @@ export function gramSweep(
     for (let o: usize = 0; o < xs; o += 16) {
       const a = v128.load(A + o);
       const x = v128.load(Xr + o);
-      // e = x' − x; where the ReLU is off e = −x, whose square is the loss term, and g = 0.
-      const e = f32x4.sub(relu ? f32x4.max(a, f32x4.splat(0)) : a, x);
-      const g = f32x4.mul(v128.load(c + o), relu ? v128.andnot(e, f32x4.le(a, f32x4.splat(0))) : e);
+      const e = outputError(a, x, relu);
+      const g = f32x4.mul(v128.load(c + o), reluGate(e, a, relu));
       v128.store(A + o, g);
       v128.store(gbAcc + o, f32x4.add(v128.load(gbAcc + o), g));
       le = f32x4.add(le, f32x4.mul(v128.load(imp + o), f32x4.mul(e, e)));
@@ -240,13 +241,13 @@ export function gramSweepRegisters(
 /** e = x' − x of four outputs at byte k of the chunk. */
 // @ts-ignore: decorator
 @inline function residualAt(a: v128, Xc: usize, k: usize, relu: bool): v128 {
-  return f32x4.sub(relu ? f32x4.max(a, f32x4.splat(0)) : a, v128.load(Xc + k));
+  return outputError(a, v128.load(Xc + k), relu);
 }
 
 /** g = c ⊙ ReLU'(a) ⊙ e of four outputs at byte k of the chunk, also added into gbAcc. */
 // @ts-ignore: decorator
 @inline function gradientAt(a: v128, e: v128, c: usize, gbAcc: usize, k: usize, relu: bool): v128 {
-  const g = f32x4.mul(v128.load(c + k), relu ? v128.andnot(e, f32x4.le(a, f32x4.splat(0))) : e);
+  const g = f32x4.mul(v128.load(c + k), reluGate(e, a, relu));
   v128.store(gbAcc + k, f32x4.add(v128.load(gbAcc + k), g));
   return g;
 }

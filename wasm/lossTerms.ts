@@ -1,16 +1,19 @@
-// The error and loss terms of four outputs, shared by route 'h32' (toyDense.ts) and route 'gram32'
+// The error and gradient of four outputs, shared by route 'h32' (toyDense.ts) and route 'gram32'
 // (gram32.ts): with the ReLU, a ≤ 0 gives output 0, no gradient and the loss I x²; NaN counts as
 // on, as in the reference, so that a NaN parameter gives a NaN loss (the divergence guard relies on it).
 
-/** g / c = ReLU'(a) (a − x) for four outputs (without the ReLU: a − x). */
+/**
+ * e = x' − x: with the ReLU pmax(a, 0) − x, which is −x where it is off, so that e² is the loss term
+ * either way. pmax (a < 0 ? 0 : a) is one instruction where max, for its NaN and −0 rules, is several;
+ * it keeps a NaN a, and gives −0 for a = −0, where e is then −x all the same.
+ */
 // @ts-ignore: decorator
-@inline export function residual(a: v128, x: v128, relu: bool): v128 {
-  const d = f32x4.sub(a, x);
-  return relu ? v128.andnot(d, f32x4.le(a, f32x4.splat(0))) : d;
+@inline export function outputError(a: v128, x: v128, relu: bool): v128 {
+  return f32x4.sub(relu ? f32x4.pmax(a, f32x4.splat(0)) : a, x);
 }
 
-/** x² where the ReLU is off (the output is 0, the target x); the rest of the loss is d². */
+/** ReLU'(a) e: zero where the ReLU is off (a ≤ 0; NaN is on). */
 // @ts-ignore: decorator
-@inline export function offLoss(a: v128, x: v128, relu: bool): v128 {
-  return relu ? v128.and(f32x4.mul(x, x), f32x4.le(a, f32x4.splat(0))) : f32x4.splat(0);
+@inline export function reluGate(e: v128, a: v128, relu: bool): v128 {
+  return relu ? v128.andnot(e, f32x4.le(a, f32x4.splat(0))) : e;
 }

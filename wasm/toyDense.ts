@@ -17,7 +17,7 @@
 // are added into float64 accumulators, so rounding grows with the block, not with the batch.
 // Route 'gram32' lives in gram32.ts and is exported from here: one module, one memory.
 
-import { offLoss, residual } from './lossTerms';
+import { outputError, reluGate } from './lossTerms';
 export { gramMatrix, gramSweep, gramSweepRegisters, gramFlush, gramGradient } from './gram32';
 
 /** H = X Wt: H [R, mP] from X [R, nP] (or G: ∂L/∂h = W g) and Wt [n, mP]; four rows by eight hidden units. */
@@ -215,11 +215,9 @@ export function outputs(H: usize, W: usize, b: usize, imp: usize, c: usize, X: u
 /** Four outputs of one row: stores g = c d (masked), returns the loss terms I (d² + off-loss) (masked). */
 // @ts-ignore: decorator
 @inline function tile(a: v128, xp: usize, gp: usize, mask: v128, im: v128, cc: v128, relu: bool): v128 {
-  const x = v128.load(xp);
-  const d = v128.and(residual(a, x, relu), mask);
-  v128.store(gp, f32x4.mul(cc, d));
-  const e = f32x4.add(f32x4.mul(d, d), v128.and(offLoss(a, x, relu), mask));
-  return f32x4.mul(im, e);
+  const e = v128.and(outputError(a, v128.load(xp), relu), mask);
+  v128.store(gp, f32x4.mul(cc, reluGate(e, a, relu)));
+  return f32x4.mul(im, f32x4.mul(e, e));
 }
 
 /** Adds the f32 partial sums `v` (four columns) into the float64 row at p. */

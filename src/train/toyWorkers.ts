@@ -13,7 +13,8 @@ import { timeGram32, timeH, timeH32 } from '../models/toyGram.js';
 /**
  * Estimated ns per step of an instance: the toy kernel's own cost model (its cheapest route, at
  * the batch's expected rows with an active input and active inputs), the sampling of its batch
- * (~3.8 ns per active input drawn by skips, ~1.6 where every row is active, measured on W2) and
+ * (~0.13 ns per entry, ~2.3 per active input drawn by skips, ~1.7 where every row is active,
+ * measured on the W2 and W3 grids) and
  * Adam over W and b. The pool then corrects it by measured times (rebalance).
  */
 function instanceCost(config: ToyConfig, k: number): number {
@@ -27,7 +28,7 @@ function instanceCost(config: ToyConfig, k: number): number {
     timeGram32(n, m, rows, actives),
     timeH(n, m, rows, actives, 4 * actives > rows * n),
   );
-  const sampling = p.reduce((sum, pi) => sum + batchSize * pi * (pi >= 1 ? 1.6 : 3.8), 0);
+  const sampling = 0.13 * batchSize * n + p.reduce((sum, pi) => sum + batchSize * pi * (pi >= 1 ? 1.7 : 2.3), 0);
   return kernel + sampling + 5 * (n * m + n);
 }
 
