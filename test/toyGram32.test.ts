@@ -32,9 +32,10 @@ describe('route gram32 (WebAssembly SIMD, float32)', () => {
     }
   }
 
-  it('agrees over many float32 blocks (batch 3000, n = 3: blocks of 64 samples)', () => {
+  it('agrees over many float32 blocks (batch 3000, n = 3: ∂b every 256 samples, M every 256 to 1024)', () => {
     const pr = makeProblem32(3, 2, 3000, [0, 0.7, 0.97], 'relu', 801);
-    expect(gramBlockRows(3, 3000, 3000)).toBe(64);
+    expect(gramBlockRows(3, 3000, 9000)).toBe(256);
+    expect(gramBlockRows(3, 3000, 2000)).toBe(1024);
     expectAgreement32(pr, { route: 'gram32' });
   });
 
@@ -50,11 +51,16 @@ describe('route gram32 (WebAssembly SIMD, float32)', () => {
     expect(Number.isNaN(got.loss[0])).toBe(true);
   });
 
-  it('block sizes: multiples of 64 in [64, 4096], larger when samples have fewer active inputs', () => {
-    expect(gramBlockRows(20, 1000, 2000)).toBe(64);
-    expect(gramBlockRows(1000, 1024, 10240)).toBe(384);
-    expect(gramBlockRows(1000, 100, 100)).toBe(1600);
-    expect(gramBlockRows(100000, 10, 10)).toBe(4096);
+  it('blocks of M: 256 to 1024 samples, at most 256 terms per entry of M on average', () => {
+    expect(gramBlockRows(20, 1000, 20000)).toBe(256); // dense: every input in every sample
+    expect(gramBlockRows(20, 1000, 2000)).toBe(1024); // 2 of 20 inputs per sample
+    expect(gramBlockRows(20, 1024, 6963)).toBe(512); // 6.8 of 20: 512 · 6.8/20 ≈ 174 terms
+    expect(gramBlockRows(100, 1024, 40000)).toBe(512);
+    for (const [n, rows, actives] of [[20, 1024, 6963], [100, 1024, 40000], [100, 1024, 5000], [3, 3000, 9000]]) {
+      const R = gramBlockRows(n, rows, actives);
+      expect(R % 256).toBe(0);
+      expect((R * actives) / rows / n).toBeLessThanOrEqual(256);
+    }
   });
 
   it('without gradients: the same loss, to the bit', () => {

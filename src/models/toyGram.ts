@@ -1289,9 +1289,10 @@ export function timeH32(n: number, m: number, rows: number, actives: number, gat
 }
 
 /**
- * Estimated ns of route 'gram32' (sweepGram32), fitted as timeH32 (within ±12%): ~0.2 per active
- * input and output (a = b + Σ x_i G[i, :] and M[i, :] += x_i g), ~1.3 per row and output (the ReLU,
- * the loss, g), ~0.25 per n·m·nP (G = WᵀW and ∂W = W (M + Mᵀ)), ~4.5 µs per call.
+ * Estimated ns of route 'gram32' (sweepGram32), fitted as timeH32 (within ±18%, the most on the
+ * n = 20 instances of a few µs): ~0.16 per active input and output (a = b + Σ x_i G[i, :] and
+ * M[i, :] += x_i g), ~0.41 per row and output (the ReLU, the loss, g), ~0.22 per n·m·nP (G = WᵀW and
+ * ∂W = W (M + Mᵀ)), ~9.7 µs per call.
  */
 export function timeGram32(n: number, m: number, rows: number, actives: number): number {
   routeCosts(n, m, rows, actives, scratchCosts);
@@ -1318,7 +1319,7 @@ function routeCosts(n: number, m: number, rows: number, actives: number, cost: F
   cost[COST_H_GATHER] = 0.55 * (3 * rows * n * m + 4 * actives * m) + 9 * rows * n;
   cost[COST_H32_GATHER] = 0.042 * 3 * rows * nP * mP + 0.18 * actives * mP + 0.65 * rows * nP + 2 * actives + 9_400;
   cost[COST_H32_DENSE] = 0.034 * 5 * rows * nP * mP + 1.4 * rows * nP + 0.29 * actives + 200;
-  cost[COST_GRAM32] = 0.2 * actives * nP + 1.3 * rows * nP + 0.25 * n * m * nP + 4_500;
+  cost[COST_GRAM32] = 0.16 * actives * nP + 0.41 * rows * nP + 0.22 * n * m * nP + 9_700;
 }
 
 /**

@@ -95,7 +95,7 @@ interface Layout {
   Xr: number; // [nP] x of the current sample, dense (zero between samples)
   M32: number; // [feat, nP] Σ x gᵀ of the block, float32 (zero between blocks)
   gbAcc: number; // [nP] Σ g of the block, float32 (zero between blocks)
-  rowLoss: number; // [block rows, 4] f32 loss terms of each row, carried between chunks of outputs
+  rowLoss: number; // [GRAM_SUB, 4] f32 loss terms of each row, carried between chunks of outputs
   M64: number; // [feat, nP] float64 Σ x gᵀ over the batch
   S: number; // [feat, nP] M + Mᵀ in float32
   end: number; // the first byte after the route-'h32' buffers
@@ -237,7 +237,7 @@ function layoutFor(s: DenseState, n: number, m: number, rows: number): Layout {
   layout.Xr = take(4 * nP);
   layout.M32 = take(4 * n * nP);
   layout.gbAcc = take(4 * nP);
-  layout.rowLoss = take(16 * Math.min(rowCap, MAX_GRAM_BLOCK));
+  layout.rowLoss = take(16 * Math.min(rowCap, GRAM_SUB));
   layout.M64 = take(8 * n * nP);
   layout.S = take(4 * n * nP);
   layout.gramEnd = top;
@@ -425,16 +425,17 @@ export function setGramRegisters(enabled = true): void {
   registerGram = enabled;
 }
 
-/**
- * Samples per float32 block of route 'gram32' (a multiple of 64, at most 4096): enough that emptying
- * the block's M [n, nP] into float64 (gramFlush) costs at most about an eighth of the block's own
- * work (~2 active inputs and ~3 vectors of outputs per sample, each nP wide).
- */
-const MAX_GRAM_BLOCK = 4096;
+/** Samples per float32 sum of ∂b in route 'gram32' (as route 'h32''s blocks: at most 256). */
+const GRAM_SUB = 256;
 
+/**
+ * Samples per float32 block of M in route 'gram32': 256, 512, 768 or 1024, the most that adds on
+ * average at most 256 terms (x_i g, one per sample with input i active) to each entry of M before it
+ * moves to float64 (gramFlush); the same bound as route 'h32''s blocks of at most 256 samples. Sparse
+ * data thus flushes M, n × nP floats, once or twice a batch rather than every few samples.
+ */
 export function gramBlockRows(n: number, rows: number, actives: number): number {
-  const perRow = (2 * actives + 3 * rows) / Math.max(rows, 1);
-  return Math.min(MAX_GRAM_BLOCK, Math.max(64, Math.ceil((8 * n) / perRow / 64) * 64));
+  return GRAM_SUB * Math.min(4, Math.max(1, Math.floor((n * rows) / Math.max(actives, 1))));
 }
 
 /**
@@ -465,11 +466,13 @@ export function sweepGram32(job: Job32): void {
   wasm.gramMatrix(L.W, L.G32, n, m, nP);
   const R = gramBlockRows(n, rows, actives);
   const relu01 = relu ? 1 : 0;
-  for (let r0 = 0; r0 < rows; r0 += R) {
-    const count = Math.min(R, rows - r0);
+  for (let r0 = 0; r0 < rows; r0 += GRAM_SUB) {
+    const count = Math.min(GRAM_SUB, rows - r0);
     if (registerGram) wasm.gramSweepRegisters(L.rowPtr, L.xIdx, L.xVal, L.G32, L.b, L.imp, L.c, L.Xr, L.M32, L.gbAcc, L.rowLoss, r0, count, nP, relu01, L.loss64);
     else wasm.gramSweep(L.rowPtr, L.xIdx, L.xVal, L.G32, L.b, L.imp, L.c, L.A, L.Xr, L.M32, L.gbAcc, r0, count, nP, relu01, L.loss64);
-    wasm.gramFlush(L.M32, L.M64, L.gbAcc, L.gb64, n, nP);
+    // ∂b's sum moves to float64 every GRAM_SUB samples, M's at the end of each block of R (n = 0: M stays).
+    const endOfBlock = (r0 + count) % R === 0 || r0 + count === rows;
+    wasm.gramFlush(L.M32, L.M64, L.gbAcc, L.gb64, endOfBlock ? n : 0, nP);
   }
   result[0] = f64[loss64];
   if (!grads) return;
