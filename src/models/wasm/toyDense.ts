@@ -169,11 +169,15 @@ export function blockRows(n: number): number {
  */
 function layoutFor(s: DenseState, n: number, m: number, rows: number): Layout {
   const old = s.layout;
-  if (old && old.n === n && old.m === m && old.rowCap >= rows) {
-    // Only ensureMemory grows the memory (the kernels allocate nothing), and it rebuilds the views
-    // right away, so they are current here; reading memory.buffer or byteLength would allocate.
-    return old;
-  }
+  // Only ensureMemory grows the memory (the kernels allocate nothing), and it rebuilds the views
+  // right away, so they are current here; reading memory.buffer or byteLength would allocate.
+  if (old && old.n === n && old.m === m && old.rowCap >= rows) return old;
+  return newLayout(s, n, m, rows);
+}
+
+/** layoutFor's new layout: apart, because its closure gives the function a context allocated on every call. */
+function newLayout(s: DenseState, n: number, m: number, rows: number): Layout {
+  const old = s.layout;
   const nP = (n + 3) & ~3;
   const mP = (m + 3) & ~3;
   const R = blockRows(n);
