@@ -316,11 +316,20 @@ export function columnSums(G: usize, gb64: usize, R: i32, nP: i32): void {
   }
 }
 
-/** The number of nonzero entries of G [R, nP] (NaN counts: it is not zero). */
-export function countNonzero(G: usize, R: i32, nP: i32): i32 {
+/**
+ * The number of nonzero entries of G [R, nP] (NaN counts: it is not zero), or some number above
+ * `limit` once the count passes it (checked every 64 vectors): dense g stops early.
+ */
+export function countNonzero(G: usize, R: i32, nP: i32, limit: i32): i32 {
   const end = G + (<usize>(R * nP) << 2);
   let acc = i32x4.splat(0);
-  for (let p = G; p < end; p += 16) acc = i32x4.sub(acc, f32x4.ne(v128.load(p), f32x4.splat(0)));
+  let p = G;
+  while (p < end) {
+    const stop = min(end, p + 1024);
+    for (; p < stop; p += 16) acc = i32x4.sub(acc, f32x4.ne(v128.load(p), f32x4.splat(0)));
+    const count = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+    if (count > limit) return count;
+  }
   return i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
 }
 
@@ -433,7 +442,7 @@ export function backward(
   rowPtr: usize, xIdx: usize, xVal: usize, gPtr: usize, gIdx: usize, gVal: usize, colPtr: usize, cRow: usize, cVal: usize,
   r0: i32, R: i32, valid: i32, n: i32, m: i32, nP: i32, mP: i32, gather: bool, limit: i32,
 ): i32 {
-  const nonzero = countNonzero(G, R, nP);
+  const nonzero = countNonzero(G, R, nP, limit);
   if (nonzero > limit) {
     columnSums(G, gb64, R, nP);
     hidden(G, Wt, GH, R, n, nP, mP); // ∂L/∂h = W g
