@@ -67,6 +67,8 @@ const NO_TABLE = new Int32Array(CELLS).fill(FALLBACK);
 interface TableCache {
   p: Float64Array;
   tables: (Int32Array | null)[];
+  /** log(1 − p) of the entry's p. */
+  logFailure: Float64Array;
   /** Byte offset of the entry's table in the sampler module's memory, valid in generation wasmGen. */
   wasmTable: Int32Array;
   wasmGen: Int32Array;
@@ -80,6 +82,7 @@ function tableCache(probability: Float64Array): TableCache {
     cache = {
       p: new Float64Array(size).fill(NaN),
       tables: new Array<Int32Array | null>(size).fill(null),
+      logFailure: new Float64Array(size),
       wasmTable: new Int32Array(size),
       wasmGen: new Int32Array(size).fill(-1),
     };
@@ -151,11 +154,12 @@ export function sampleInstanceProjected(
   sampleColumns(dist, instance, rng, x, batchSize, W, m, h);
 }
 
-/** The skip table of entry e0 (probability p < 1), looked up again when its p changed. */
+/** The skip table of entry e0 (probability p < 1), looked up again (with log(1 − p)) when its p changed. */
 function columnTable(cache: TableCache, e0: number, p: number): Int32Array {
   if (!(cache.p[e0] === p)) {
     cache.tables[e0] = skipTable(p);
     cache.p[e0] = p;
+    cache.logFailure[e0] = Math.log1p(-p);
     cache.wasmGen[e0] = -1;
   }
   return cache.tables[e0] ?? NO_TABLE;
@@ -273,7 +277,7 @@ function loadFeatures(s: Sampler, dist: FeatureDistribution, instance: number, c
         cache.wasmGen[e0] = s.gen;
       }
       at = cache.wasmTable[e0];
-      logFailure = Math.log1p(-p);
+      logFailure = cache.logFailure[e0];
     }
     if (at < 0) return false;
     i32[tableAt + i] = at;
