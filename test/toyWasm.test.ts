@@ -219,6 +219,19 @@ describe('route h32 (WebAssembly SIMD, float32)', () => {
   });
 });
 
+describe('route h32: gathered (W g) xᵀ summed in float32 over at most 256 terms per entry', () => {
+  it('batch 3000 at S = 0.3 (about 2100 terms per input: eight moves to float64 each), and a second call from clean sums', () => {
+    const pr = makeProblem32(9, 3, 3000, [0.3, 0.9], 'relu', 77);
+    for (const fraction of [-1, undefined]) {
+      withSparseFraction(fraction, () => expectAgreement32(pr, { route: 'h32', gather: true }));
+    }
+    // The float32 sums are left zero for the next call: the same numbers again, to the bit.
+    const first = runFast(pr, { route: 'h32', gather: true });
+    const second = runFast(pr, { route: 'h32', gather: true });
+    expect(Array.from(second.grads.W)).toEqual(Array.from(first.grads.W));
+  });
+});
+
 describe('the cost model and route h32', () => {
   it('float32 training takes route h32 where it is cheapest; float64 callers never get it', () => {
     const pr = makeProblem32(100, 20, 512, [0, 0.5], 'relu', 61);

@@ -284,21 +284,51 @@ export function accumulateW(H: usize, GH: usize, G: usize, X: usize, gW64: usize
 }
 
 /**
- * ∂Wᵀ += X GH over the sparse x of the block's rows r0 .. r0 + valid: gWt64 [n, mP] float64 gets
- * x_i ∂L/∂h at each active input i (a row of GH [R, mP] per sample).
+ * ∂Wᵀ += X GH over the sparse x of the block's rows r0 .. r0 + valid: row i of gWt gets x_i ∂L/∂h at
+ * each active input i (a row of GH [R, mP] per sample), summed in float32 in gWt32 [n, mP] and moved
+ * into gWt64 (float64) after TERMS terms (terms [n] i32 counts them) and by flushWt at the end.
  */
-export function accumulateWtSparse(rowPtr: usize, xIdx: usize, xVal: usize, GH: usize, gWt64: usize, r0: i32, valid: i32, mP: i32): void {
+export function accumulateWtSparse(rowPtr: usize, xIdx: usize, xVal: usize, GH: usize, gWt32: usize, gWt64: usize, terms: usize, r0: i32, valid: i32, mP: i32): void {
   const hs = <usize>mP << 2;
-  const rs = <usize>mP << 3; // bytes per row of gWt64
   for (let r = 0; r < valid; r++) {
     const p0 = load<i32>(rowPtr + (<usize>(r0 + r) << 2));
     const p1 = load<i32>(rowPtr + (<usize>(r0 + r + 1) << 2));
     const q = GH + <usize>r * hs;
     for (let p = p0; p < p1; p++) {
-      const o = gWt64 + <usize>load<i32>(xIdx + (<usize>p << 2)) * rs;
+      const i = <usize>load<i32>(xIdx + (<usize>p << 2));
+      const o = gWt32 + i * hs;
       const s = v128.load32_splat(xVal + (<usize>p << 2));
-      for (let j = 0; j < mP; j += 4) addTo64(o + (<usize>j << 3), f32x4.mul(s, v128.load(q + (<usize>j << 2))));
+      for (let j: usize = 0; j < hs; j += 16) v128.store(o + j, f32x4.add(v128.load(o + j), f32x4.mul(s, v128.load(q + j))));
+      const t = terms + (i << 2);
+      const count = load<i32>(t) + 1;
+      if (count == TERMS) {
+        flushRow(o, gWt64 + i * (hs << 1), hs);
+        store<i32>(t, 0);
+      } else store<i32>(t, count);
     }
+  }
+}
+
+/** Float32 partial sums of gWt per entry before they move to float64 (route 'h32''s blocks sum as many). */
+const TERMS = 256;
+
+/** Adds the float32 row at o (bytes bytes) into the float64 row at o64, and zeroes it. */
+// @ts-ignore: decorator
+@inline function flushRow(o: usize, o64: usize, bytes: usize): void {
+  for (let j: usize = 0; j < bytes; j += 16) {
+    addTo64(o64 + (j << 1), v128.load(o + j));
+    v128.store(o + j, f32x4.splat(0));
+  }
+}
+
+/** The rows of gWt32 [n, mP] with terms left (terms > 0) into gWt64, zeroed with their counts. */
+export function flushWt(gWt32: usize, gWt64: usize, terms: usize, n: i32, mP: i32): void {
+  const hs = <usize>mP << 2;
+  for (let i = 0; i < n; i++) {
+    const t = terms + (<usize>i << 2);
+    if (load<i32>(t) == 0) continue;
+    flushRow(gWt32 + <usize>i * hs, gWt64 + <usize>i * (hs << 1), hs);
+    store<i32>(t, 0);
   }
 }
 
@@ -438,7 +468,7 @@ export function accumulateColumns(colPtr: usize, cRow: usize, cVal: usize, H: us
  * r0 .. r0 + valid of rowPtr/xIdx/xVal) or runs over the block's dense rows X. Returns 1 if sparse.
  */
 export function backward(
-  H: usize, GH: usize, G: usize, X: usize, Wt: usize, gW64: usize, gWt64: usize, gb64: usize,
+  H: usize, GH: usize, G: usize, X: usize, Wt: usize, gW64: usize, gWt64: usize, gWt32: usize, terms: usize, gb64: usize,
   rowPtr: usize, xIdx: usize, xVal: usize, gPtr: usize, gIdx: usize, gVal: usize, colPtr: usize, cRow: usize, cVal: usize,
   r0: i32, R: i32, valid: i32, n: i32, m: i32, nP: i32, mP: i32, gather: bool, limit: i32,
 ): i32 {
@@ -447,7 +477,7 @@ export function backward(
     columnSums(G, gb64, R, nP);
     hidden(G, Wt, GH, R, n, nP, mP); // ∂L/∂h = W g
     accumulateW(H, GH, G, X, gW64, R, m, nP, mP, !gather);
-    if (gather) accumulateWtSparse(rowPtr, xIdx, xVal, GH, gWt64, r0, valid, mP);
+    if (gather) accumulateWtSparse(rowPtr, xIdx, xVal, GH, gWt32, gWt64, terms, r0, valid, mP);
     return 0;
   }
   if (nonzero == 0) return 1; // no gradient from this block at all
@@ -455,7 +485,7 @@ export function backward(
   compactRows(G, valid, n, nP, gPtr, gIdx, gVal, colPtr, cRow, cVal); // rows past `valid` are zero
   hiddenSparse(gPtr, gIdx, gVal, Wt, GH, 0, R, valid, mP); // GH_r = Σ g_rl W[:, l]
   accumulateColumns(colPtr, cRow, cVal, H, gWt64, n, mP); // (h gᵀ)ᵀ
-  if (gather) accumulateWtSparse(rowPtr, xIdx, xVal, GH, gWt64, r0, valid, mP);
+  if (gather) accumulateWtSparse(rowPtr, xIdx, xVal, GH, gWt32, gWt64, terms, r0, valid, mP);
   else accumulateW(GH, GH, X, X, gW64, R, m, nP, mP, false); // (W g) xᵀ over dense rows
   return 1;
 }

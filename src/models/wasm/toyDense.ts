@@ -28,10 +28,11 @@ interface DenseExports {
   scatterRows(rowPtr: number, xIdx: number, xVal: number, X: number, r0: number, R: number, valid: number, nP: number): void;
   outputs(H: number, W: number, b: number, imp: number, c: number, X: number, G: number, R: number, valid: number, m: number, nP: number, mP: number, relu: number, loss64: number): void;
   accumulateW(H: number, GH: number, G: number, X: number, gW64: number, R: number, m: number, nP: number, mP: number, withX: number): void;
-  accumulateWtSparse(rowPtr: number, xIdx: number, xVal: number, GH: number, gWt64: number, r0: number, valid: number, mP: number): void;
+  accumulateWtSparse(rowPtr: number, xIdx: number, xVal: number, GH: number, gWt32: number, gWt64: number, terms: number, r0: number, valid: number, mP: number): void;
+  flushWt(gWt32: number, gWt64: number, terms: number, n: number, mP: number): void;
   columnSums(G: number, gb64: number, R: number, nP: number): void;
   backward(
-    H: number, GH: number, G: number, X: number, Wt: number, gW64: number, gWt64: number, gb64: number,
+    H: number, GH: number, G: number, X: number, Wt: number, gW64: number, gWt64: number, gWt32: number, terms: number, gb64: number,
     rowPtr: number, xIdx: number, xVal: number, gPtr: number, gIdx: number, gVal: number, colPtr: number, cRow: number, cVal: number,
     r0: number, R: number, valid: number, n: number, m: number, nP: number, mP: number, gather: number, limit: number,
   ): number;
@@ -85,6 +86,8 @@ interface Layout {
   cVal: number; // [R·nP] its value
   gW64: number; // [mP, nP] float64 ∂L/∂W (h gᵀ, and (W g) xᵀ when dense; dense g)
   gWt64: number; // [feat, mP] float64 ∂L/∂W transposed: (W g) xᵀ gathered, h gᵀ from sparse g
+  gWt32: number; // [feat, mP] f32 the gathered (W g) xᵀ not yet in gWt64 (zero between calls)
+  terms: number; // [feat] i32 the terms in each row of gWt32 (zero between calls)
   gb64: number; // [nP] float64 ∂L/∂b
   loss64: number; // [1] float64 the loss
   count: number; // [1] i32 the rows compressRows (or countRows) found
@@ -220,6 +223,8 @@ function newLayout(s: DenseState, n: number, m: number, rows: number): Layout {
     cVal: take(4 * R * nP),
     gW64: take(8 * mP * nP),
     gWt64: take(8 * n * mP),
+    gWt32: take(4 * n * mP),
+    terms: take(4 * n),
     gb64: take(8 * nP),
     loss64: take(8),
     count: take(4),
@@ -248,6 +253,8 @@ function newLayout(s: DenseState, n: number, m: number, rows: number): Layout {
   ensureMemory(s, layout.end);
   // The padding columns of X are never written after this (another shape may have left data here).
   s.f32.fill(0, layout.X >> 2, layout.G >> 2);
+  s.f32.fill(0, layout.gWt32 >> 2, (layout.gWt32 >> 2) + n * mP);
+  s.i32.fill(0, layout.terms >> 2, (layout.terms >> 2) + n);
   s.layout = layout;
   return layout;
 }
@@ -408,7 +415,7 @@ export function sweepHidden32(job: Job32, x: FloatArray, offset: number, gather:
           ? -1
           : Math.floor(Math.min(sparseOverride, 1) * cells);
     const sparse = wasm.backward(
-      L.H, L.GH, L.G, X, L.Wt, L.gW64, L.gWt64, L.gb64, L.rowPtr, L.xIdx, L.xVal, L.gPtr, L.gIdx, L.gVal, L.colPtr, L.cRow, L.cVal,
+      L.H, L.GH, L.G, X, L.Wt, L.gW64, L.gWt64, L.gWt32, L.terms, L.gb64, L.rowPtr, L.xIdx, L.xVal, L.gPtr, L.gIdx, L.gVal, L.colPtr, L.cRow, L.cVal,
       r0, R4, valid, n, m, nP, mP, gather ? 1 : 0, limit,
     );
     blockCounts.sparse += sparse;
@@ -416,6 +423,7 @@ export function sweepHidden32(job: Job32, x: FloatArray, offset: number, gather:
   }
   result[0] = f64[loss64];
   if (!grads) return;
+  if (gather) wasm.flushWt(L.gWt32, L.gWt64, L.terms, n, mP);
   for (let j = 0; j < m; j++) {
     for (let l = 0; l < n; l++) gW[j * n + l] = f64[gW64 + j * nP + l] + f64[gWt64 + l * mP + j];
   }
