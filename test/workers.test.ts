@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveToyConfig } from '../src/experiments/config.js';
-import { partitionInstances } from '../src/train/toyWorkers.js';
+import { instanceCosts, partitionInstances, partitionShares } from '../src/train/toyWorkers.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
 
 const FILES = ['metrics.json', 'history.csv', 'weights.safetensors'];
@@ -35,6 +35,50 @@ describe('worker threads', () => {
         if (r > 0) expect(ranges[r][0]).toBe(ranges[r - 1][1]);
       }
     }
+  });
+
+  it('shares: every instance once, one range or two (wrapping around the end), never worse than contiguous', () => {
+    const grid = Array.from({ length: 20 }, (_, k) => 1 - 20 ** (-k / 19));
+    for (const [n, m, sparsity] of [[100, 20, grid], [20, 5, grid], [20, 5, [0, 0.5, 0.9, 0.99, 0.999]], [40, 8, [0.9]]] as const) {
+      const config = resolveToyConfig({ nFeatures: n, nHidden: m, sparsity: [...sparsity] });
+      const costs = instanceCosts(config);
+      const share = (ranges: [number, number][]) => ranges.reduce((sum, [a, b]) => sum + costs.slice(a, b).reduce((x, y) => x + y, 0), 0);
+      for (const workers of [1, 2, 3]) {
+        const shares = partitionShares(config, workers);
+        expect(shares.length).toBe(Math.min(workers, sparsity.length));
+        const seen = shares.flat().flatMap(([a, b]) => Array.from({ length: b - a }, (_, k) => a + k)).sort((x, y) => x - y);
+        expect(seen).toEqual(Array.from({ length: sparsity.length }, (_, k) => k));
+        for (const ranges of shares) {
+          expect(ranges.length).toBeLessThanOrEqual(2);
+          if (ranges.length === 2) expect([ranges[0][1], ranges[1][0]]).toEqual([sparsity.length, 0]);
+        }
+        const contiguous = Math.max(...partitionInstances(config, workers).map((r) => share([r])));
+        expect(Math.max(...shares.map(share))).toBeLessThanOrEqual(contiguous);
+      }
+    }
+    // The paper's grid at n = 100 (W3): dense instances first, so a share wraps to take sparse ones from the end.
+    const w3 = partitionShares(resolveToyConfig({ nFeatures: 100, nHidden: 20, sparsity: grid }), 2);
+    expect(w3.some((ranges) => ranges.length === 2)).toBe(true);
+  });
+
+  it('a share that wraps around the grid: 1 and 2 workers give byte-identical results', () => {
+    const sparsity = ['0', '0.2', '0.4', '0.6', '0.8', '0.9', '0.95', '0.99'];
+    const config = resolveToyConfig({ nFeatures: 40, nHidden: 8, sparsity: sparsity.map(Number) });
+    expect(partitionShares(config, 2).some((ranges) => ranges.length === 2)).toBe(true);
+    const args = ['--sparse-dim', '40', '--dense-dim', '8', '--sparsity', ...sparsity, '--steps', '1500', '--seed', '5'];
+    expectSameResults(run([...args, '--workers', '1']), run([...args, '--workers', '2']));
+  });
+
+  it('a divergence in a share of two ranges: the same message and history as on one thread', () => {
+    const args = ['--sparse-dim', '40', '--dense-dim', '8', '--sparsity', '0', '0.2', '0.4', '0.6', '0.8', '0.9', '0.95', '0.99', '--lr', '1e38', '--steps', '300', '--quiet', '--no-plots'];
+    const results = ['1', '2'].map((workers) => {
+      const out = path.join(tempDir('workers-nan'), 'run');
+      const r = runCli([...args, '--workers', workers, '--out', out]);
+      return { status: r.status, message: r.stderr.match(/diverged: [^;]*/)?.[0], history: fs.readFileSync(path.join(out, 'history.csv'), 'utf8') };
+    });
+    expect(results[0].status).toBe(1);
+    expect(results[0].message).toBeDefined();
+    expect(results[1]).toEqual(results[0]);
   });
 
   it('fresh batches: 1 and 3 workers give byte-identical results', () => {
