@@ -32,14 +32,12 @@ export function sampleBlock(state: usize, tables: usize, logFailures: usize, x: 
     const table = <usize>load<i32>(tables + (<usize>i << 2));
     if (table == 0) continue;
     const logFailure = load<f64>(logFailures + (<usize>i << 3));
-    const everyRow = logFailure == 0;
     const column = x + (<usize>i << 2);
-    let row = -1;
-    for (;;) {
-      if (everyRow) row++;
-      else {
-        // Inactive rows before the next active one: the table, or floor(log U / log(1 − p)).
-        const k = rotl<i32>(s1 * 5, 7) * 9;
+    if (logFailure == 0) {
+      // Every row active: one draw per value, no skips (its own loop: no test per value).
+      const end = column + <usize>B * stride;
+      for (let e = column; e < end; e += stride) {
+        const v = rotl<i32>(s1 * 5, 7) * 9;
         const t = s1 << 9;
         s2 ^= s0;
         s3 ^= s1;
@@ -47,17 +45,31 @@ export function sampleBlock(state: usize, tables: usize, logFailures: usize, x: 
         s0 ^= s3;
         s2 ^= t;
         s3 = rotl<i32>(s3, 11);
-        let skip = load<i32>(table + (<usize>(<u32>k >> SHIFT) << 2));
-        if (skip < 0) {
-          const r = Math.floor(hostLog((<f64>(<u32>k) + 1) * TWO_POW_MINUS_32) / logFailure);
-          skip = r < <f64>B ? <i32>r : B; // a skip past the batch ends the column (as in JS)
-        }
-        row += 1 + skip;
+        store<f32>(e, <f32>((<f64>(<u32>v) + 1) * TWO_POW_MINUS_32));
       }
+      continue;
+    }
+    let row = -1;
+    for (;;) {
+      // Inactive rows before the next active one: the table, or floor(log U / log(1 − p)).
+      const k = rotl<i32>(s1 * 5, 7) * 9;
+      let t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = rotl<i32>(s3, 11);
+      let skip = load<i32>(table + (<usize>(<u32>k >> SHIFT) << 2));
+      if (skip < 0) {
+        const r = Math.floor(hostLog((<f64>(<u32>k) + 1) * TWO_POW_MINUS_32) / logFailure);
+        skip = r < <f64>B ? <i32>r : B; // a skip past the batch ends the column (as in JS)
+      }
+      row += 1 + skip;
       if (row >= B) break;
       // The value: U = (k + 1)/2³² of the next draw, rounded to f32 as a Float32Array store does.
       const v = rotl<i32>(s1 * 5, 7) * 9;
-      const t = s1 << 9;
+      t = s1 << 9;
       s2 ^= s0;
       s3 ^= s1;
       s1 ^= s2;

@@ -14,7 +14,7 @@ import { timeGram32, timeH, timeH32 } from '../models/toyGram.js';
 /**
  * Estimated ns per step of an instance: the toy kernel's own cost model (its cheapest route, at
  * the batch's expected rows with an active input and active inputs), the sampling of its batch
- * (~0.13 ns per entry, ~2.3 per active input drawn by skips, ~1.7 where every row is active,
+ * (~0.11 ns per entry, ~1.9 per active input drawn by skips, ~0.83 where every row is active,
  * measured on the W2 and W3 grids) and
  * Adam over W and b. The pool then corrects it by measured times (rebalance).
  */
@@ -29,7 +29,7 @@ function instanceCost(config: ToyConfig, k: number): number {
     timeGram32(n, m, rows, actives),
     timeH(n, m, rows, actives, 4 * actives > rows * n),
   );
-  const sampling = 0.13 * batchSize * n + p.reduce((sum, pi) => sum + batchSize * pi * (pi >= 1 ? 1.7 : 2.3), 0);
+  const sampling = 0.11 * batchSize * n + p.reduce((sum, pi) => sum + batchSize * pi * (pi >= 1 ? 0.83 : 1.93), 0);
   return kernel + sampling + 5 * (n * m + n);
 }
 
