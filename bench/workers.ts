@@ -36,9 +36,16 @@ export async function measureWorkers(config: ToyConfig, workers: number): Promis
   try {
     let step = 1;
     await pool.runUntil(step); // start-up (threads, module loading) is not throughput
-    // Balance the shares as training does: a few steps measured, then one re-partition.
-    step += 20;
-    await pool.runUntil(step);
+    // Balance the shares as training does (trainToyParallel): four chunks grown towards ~200 ms
+    // each, then one re-partition by the last chunk's measured times.
+    let chunk = 10;
+    for (let c = 0; c < 4; c++) {
+      const started = performance.now();
+      step += chunk;
+      await pool.runUntil(step);
+      const elapsed = performance.now() - started;
+      chunk = Math.max(1, Math.round(chunk * Math.min(4, 200 / Math.max(1, elapsed))));
+    }
     if (pool.rebalance && (await pool.rebalance())) await pool.runUntil(++step);
     const startupSeconds = (performance.now() - started) / 1000;
     const timing = await measure(async (steps) => {
