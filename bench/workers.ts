@@ -36,17 +36,17 @@ export async function measureWorkers(config: ToyConfig, workers: number): Promis
   try {
     let step = 1;
     await pool.runUntil(step); // start-up (threads, module loading) is not throughput
-    // Balance the shares as training does (trainToyParallel): four chunks grown towards ~200 ms
-    // each, then one re-partition by the last chunk's measured times.
+    // Balance the shares as training does (trainToyParallel): chunks grown towards ~200 ms each,
+    // a re-partition by measured times after the fourth and after the eighth.
     let chunk = 10;
-    for (let c = 0; c < 4; c++) {
+    for (let c = 1; c <= 8; c++) {
       const started = performance.now();
       step += chunk;
       await pool.runUntil(step);
       const elapsed = performance.now() - started;
       chunk = Math.max(1, Math.round(chunk * Math.min(4, 200 / Math.max(1, elapsed))));
+      if ((c === 4 || c === 8) && pool.rebalance && (await pool.rebalance())) await pool.runUntil(++step);
     }
-    if (pool.rebalance && (await pool.rebalance())) await pool.runUntil(++step);
     const startupSeconds = (performance.now() - started) / 1000;
     const timing = await measure(async (steps) => {
       step += steps;

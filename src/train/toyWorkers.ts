@@ -267,8 +267,10 @@ export async function trainToyParallel(training: ToyTraining, workers: number, c
       chunk = Math.max(1, Math.min(100_000, Math.round(chunk * Math.min(4, chunkMs / Math.max(1, elapsed)))));
       callbacks.onStep?.(training);
       if (callbacks.shouldStop?.()) return;
-      // Once, after a few chunks, balance the shares by measured time.
-      if (++chunks === 4 && training.step < total) await pool.rebalance();
+      // After a few chunks, balance the shares by measured time; once more four chunks later, which
+      // corrects the first cut where the cost model had the instances' relative costs wrong.
+      chunks++;
+      if ((chunks === 4 || chunks === 8) && training.step < total) await pool.rebalance();
     }
   } finally {
     await pool.close();
