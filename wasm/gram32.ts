@@ -117,25 +117,30 @@ export function gramSweep(
 }
 
 /**
- * gramSweep with a and g of the row in registers rather than in A, eight vectors (32 outputs) at a
- * time: the outputs are cut into chunks of at most eight vectors, and each chunk sweeps all the rows
- * (a, g, and M's columns of the chunk: G's and M's columns of a chunk stay in L1). Every sum runs in
- * the same order as in gramSweep, so the same bits: a row's loss terms continue from chunk to chunk
- * in rowLoss [count] (f32x4 per row) and reach the float64 loss, row by row, after the last chunk.
- * One loop per chunk width (sweepChunk inlined with a constant NV), so that the unused vectors
- * compile away.
+ * gramSweep with a and g of the row in registers rather than in A, up to nine vectors (36 outputs)
+ * at a time: the outputs are cut into chunks of at most nine vectors, as even as they come (n =
+ * 100: 9, 8, 8 rather than 8, 8, 8, 1; each chunk costs a pass over the rows' lists), and each
+ * chunk sweeps all the rows (a, g, and M's columns of the chunk: G's and M's columns of a chunk
+ * stay in L1). Every sum runs in the same order as in gramSweep, so the same bits: a row's loss
+ * terms continue from chunk to chunk in rowLoss [count] (f32x4 per row) and reach the float64 loss,
+ * row by row, after the last chunk. One loop per chunk width (sweepChunk inlined with a constant
+ * NV), so that the unused vectors compile away.
  */
 export function gramSweepRegisters(
   rowPtr: usize, xIdx: usize, xVal: usize, G: usize, b: usize, imp: usize, c: usize,
   Xr: usize, M: usize, gbAcc: usize, rowLoss: usize, r0: i32, count: i32, nP: i32, relu: bool, loss64: usize,
 ): void {
   const xs = <usize>nP << 2;
-  for (let l = 0; l < nP; l += 32) {
-    const o = <usize>l << 2;
-    const first = l == 0;
-    const last = l + 32 >= nP;
-    const nv = min(8, (nP - l) >> 2);
-    switch (nv) {
+  // Chunks of at most nine vectors, as even as they come: fewer chunks, none left nearly empty.
+  const vectors = nP >> 2;
+  const chunks = (vectors + 8) / 9;
+  let v0 = 0;
+  for (let k = 0; k < chunks; k++) {
+    const v1 = ((k + 1) * vectors) / chunks;
+    const o = <usize>v0 << 4;
+    const first = k == 0;
+    const last = k == chunks - 1;
+    switch (v1 - v0) {
       case 1: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 1); break;
       case 2: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 2); break;
       case 3: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 3); break;
@@ -143,8 +148,10 @@ export function gramSweepRegisters(
       case 5: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 5); break;
       case 6: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 6); break;
       case 7: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 7); break;
-      default: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 8);
+      case 8: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 8); break;
+      default: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 9);
     }
+    v0 = v1;
   }
 }
 
@@ -176,6 +183,7 @@ export function gramSweepRegisters(
     let a5 = NV > 5 ? v128.load(b, 80) : zero;
     let a6 = NV > 6 ? v128.load(b, 96) : zero;
     let a7 = NV > 7 ? v128.load(b, 112) : zero;
+    let a8 = NV > 8 ? v128.load(b, 128) : zero;
     for (let p = p0; p < p1; p++) {
       const i = <usize>load<i32>(xIdx + (<usize>p << 2));
       const xv = load<f32>(xVal + (<usize>p << 2));
@@ -190,6 +198,7 @@ export function gramSweepRegisters(
       if (NV > 5) a5 = f32x4.add(a5, f32x4.mul(v, v128.load(gi, 80)));
       if (NV > 6) a6 = f32x4.add(a6, f32x4.mul(v, v128.load(gi, 96)));
       if (NV > 7) a7 = f32x4.add(a7, f32x4.mul(v, v128.load(gi, 112)));
+      if (NV > 8) a8 = f32x4.add(a8, f32x4.mul(v, v128.load(gi, 128)));
     }
     // g = c ⊙ ReLU'(a) ⊙ e with e = x' − x (as in gramSweep), kept in registers for M below.
     let le = first ? zero : v128.load(lp);
@@ -217,6 +226,9 @@ export function gramSweepRegisters(
     const e7 = NV > 7 ? residualAt(a7, Xc, 112, relu) : zero;
     const g7 = NV > 7 ? gradientAt(a7, e7, c, gbAcc, 112, relu) : zero;
     if (NV > 7) le = f32x4.add(le, f32x4.mul(v128.load(imp, 112), f32x4.mul(e7, e7)));
+    const e8 = NV > 8 ? residualAt(a8, Xc, 128, relu) : zero;
+    const g8 = NV > 8 ? gradientAt(a8, e8, c, gbAcc, 128, relu) : zero;
+    if (NV > 8) le = f32x4.add(le, f32x4.mul(v128.load(imp, 128), f32x4.mul(e8, e8)));
     if (last) loss = f64x2.add(loss, f64x2.add(f64x2.promote_low_f32x4(le), f64x2.promote_low_f32x4(i32x4.shuffle(le, le, 2, 3, 0, 1))));
     else v128.store(lp, le);
     lp += 16;
@@ -233,6 +245,7 @@ export function gramSweepRegisters(
       if (NV > 5) v128.store(mi, f32x4.add(v128.load(mi, 80), f32x4.mul(v, g5)), 80);
       if (NV > 6) v128.store(mi, f32x4.add(v128.load(mi, 96), f32x4.mul(v, g6)), 96);
       if (NV > 7) v128.store(mi, f32x4.add(v128.load(mi, 112), f32x4.mul(v, g7)), 112);
+      if (NV > 8) v128.store(mi, f32x4.add(v128.load(mi, 128), f32x4.mul(v, g8)), 128);
     }
   }
   if (last) store<f64>(loss64, load<f64>(loss64) + (f64x2.extract_lane(loss, 0) + f64x2.extract_lane(loss, 1)));

@@ -432,7 +432,7 @@ export function sweepHidden32(job: Job32, x: FloatArray, offset: number, gather:
 
 let registerGram = true; // tests: false runs the general gramSweep for every width
 
-/** Tests: whether route 'gram32' runs its register kernel, in chunks of 32 outputs (default true; same bits as the general one). */
+/** Tests: whether route 'gram32' runs its register kernel, in chunks of up to 36 outputs (default true; same bits as the general one). */
 export function setGramRegisters(enabled = true): void {
   registerGram = enabled;
 }
