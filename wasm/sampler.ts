@@ -2,8 +2,8 @@
 // xoshiro128** stream, the same skip tables, the same formula where a table cell falls back, so the
 // same x to the bit (test/samplingExact.test.ts). AssemblyScript; built by scripts/build-wasm.mjs
 // into src/data/wasm/sampler.generated.ts and driven by src/data/features.ts, which lays out the
-// memory. Why: a draw is a chain of dependent integer steps, and V8 compiles this loop tighter from
-// WebAssembly than from JavaScript (about 3 ns per active entry against 4).
+// memory. Why: V8 compiles this loop of 32-bit integer steps tighter from WebAssembly than from
+// JavaScript (about 2 ns per active entry against 3.8; ~1 ns per draw).
 //
 // The fallback formula calls the host's Math.log (imported): a log of our own could round
 // differently in the last bit, and the skip is the floor of a ratio of logs.
