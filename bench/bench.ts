@@ -120,7 +120,8 @@ function measureRow(label: string, workload: Workload, start: () => unknown, thr
 }
 
 function tsChild(impl: string, workload: Workload, extra: string[] = []): () => unknown {
-  const args = ['--expose-gc', '--import', 'tsx', path.join(BENCH_DIR, 'child.ts'), impl, workload.name, ...extra];
+  // --max-semi-space-size=2: as the `superposition` command runs (bin/superposition.js).
+  const args = ['--expose-gc', '--max-semi-space-size=2', '--import', 'tsx', path.join(BENCH_DIR, 'child.ts'), impl, workload.name, ...extra];
   return () => run(process.execPath, args, process.env);
 }
 

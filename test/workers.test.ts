@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveToyConfig } from '../src/experiments/config.js';
-import { instanceCosts, partitionInstances, partitionShares } from '../src/train/toyWorkers.js';
+import { ToyWorkerPool, instanceCosts, partitionInstances, partitionShares } from '../src/train/toyWorkers.js';
+import { setWorkerBundling, toyWorkerScript } from '../src/train/workerScript.js';
+import { createToyTraining, trainToy } from '../src/train/trainToy.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
 
 const FILES = ['metrics.json', 'history.csv', 'weights.safetensors'];
@@ -111,6 +113,32 @@ describe('worker threads', () => {
     const resumed = runCli(['--resume', out, '--workers', '2', '--no-plots', '--quiet']);
     expect(resumed.status, resumed.stderr).toBe(0);
     expectSameResults(out, run([...args.filter((a) => a !== '--no-plots'), '--workers', '1']));
+  });
+
+  it("workers run one esbuild bundle of their sources; tsx's entry and one thread give the same bits", async () => {
+    expect(toyWorkerScript().protocol).toBe('data:');
+    const config = resolveToyConfig({ nFeatures: 12, nHidden: 3, sparsity: [0, 0.6, 0.9, 0.99], steps: 300, seed: 9 });
+    const trained = async (bundle: boolean) => {
+      setWorkerBundling(bundle);
+      try {
+        expect(toyWorkerScript().protocol).toBe(bundle ? 'data:' : 'file:');
+        const training = createToyTraining(config);
+        const pool = await ToyWorkerPool.create(training, 2);
+        try {
+          await pool.runUntil(config.totalSteps);
+        } finally {
+          await pool.close();
+        }
+        return Array.from(training.params.W);
+      } finally {
+        setWorkerBundling(true);
+      }
+    };
+    const single = createToyTraining(config);
+    trainToy(single);
+    const reference = Array.from(single.params.W);
+    expect(await trained(true)).toEqual(reference);
+    expect(await trained(false)).toEqual(reference);
   });
 
   it('rejects a bad --workers', () => {

@@ -1,4 +1,5 @@
-// Entry of a toy-training worker thread: load TypeScript through tsx, then the worker itself.
+// Entry of a toy-training worker thread where esbuild cannot bundle it (workerScript.ts): load
+// TypeScript through tsx, then the worker itself.
 import { register } from 'tsx/esm/api';
 
 register();

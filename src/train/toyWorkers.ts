@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import type { ToyConfig } from '../experiments/config.js';
 import { DivergenceError, trainToyAsync, type HistoryRow, type ToyStorage, type ToyTraining, type TrainCallbacks } from './trainToy.js';
 import type { ToyWorkerData, ToyWorkerReply } from './toyWorker.js';
+import { toyWorkerScript } from './workerScript.js';
 import { timeGram32, timeH, timeH32 } from '../models/toyGram.js';
 
 /**
@@ -165,7 +166,7 @@ export class ToyWorkerPool {
           epochShuffleStates: training.epochShuffleStates && instances.map((k) => training.epochShuffleStates![k]),
         },
       };
-      const worker = new Worker(new URL('./toyWorker.mjs', import.meta.url), { workerData: data });
+      const worker = new Worker(toyWorkerScript(), { workerData: data });
       worker.unref();
       return worker;
     });
