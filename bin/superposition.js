@@ -2,7 +2,7 @@
 // The `superposition` command: runs the TypeScript sources through tsx's loader (no build step).
 // Node runs it with a young generation of 2 MB semi-spaces instead of 16: the training loops
 // allocate nothing, so a large nursery only holds start-up garbage, ~30 MB of RSS (a two-worker
-// W3 run peaks at ~165 MB instead of ~195; no step is slower). `npm start` passes the same flag.
+// W3 run peaks at 160 MiB instead of ~190; no step is slower). `npm start` passes the same flag.
 import { register } from 'tsx/esm/api';
 
 register();
