@@ -187,7 +187,7 @@ function measureWorkload(workload: Workload, numpy: boolean): WorkloadResult {
   if (numpy && workload.numpyAllThreads)
     baselines.numpyAllThreads = measureRow(`NumPy, all threads`, workload, numpyChild(workload, 'all'), 'blas').row;
   // Informational: the same NumPy run with the machine's OpenBLAS tuning variables left in place.
-  if (numpy && workload.numpyAllThreads && OPENBLAS_TUNING.some((name) => process.env[name] !== undefined))
+  if (numpy && workload.numpyTuningRow && OPENBLAS_TUNING.some((name) => process.env[name] !== undefined))
     baselines.numpyInheritedEnv = measureRow('NumPy, 1 thread, env kept', workload, numpyChild(workload, 'one', true)).row;
   const workers = workload.workers ? measureWorkerRows(workload) : undefined;
   const ratios: Record<string, number | undefined> = {
@@ -200,6 +200,7 @@ function measureWorkload(workload: Workload, numpy: boolean): WorkloadResult {
     ratios.workers2VsWorkers1 = ratio(workers.workers2, workers.workers1);
     ratios.workers2VsOurs = ratio(workers.workers2, ours.row);
     ratios.workers2VsNumpy = ratio(workers.workers2, baselines.numpy);
+    ratios.workers2VsNumpyAllThreads = ratio(workers.workers2, baselines.numpyAllThreads);
   }
   return {
     name: workload.name,
@@ -250,8 +251,12 @@ function printTable(results: WorkloadResult[]): void {
     if (result.workers && 'unavailable' in result.workers) rows.push(['', 'ours, --workers 1/2', 'n/a', '', '', '', '', '', '', result.workers.unavailable]);
     else if (result.workers) {
       line('', result.workers.workers1, ratio(result.workers.workers1, baselines.tsDense), ratio(result.workers.workers1, baselines.numpy));
+      const notes = [
+        ratios.workers2VsWorkers1 === undefined ? '' : `2 workers / 1 worker = ${times(ratios.workers2VsWorkers1)}`,
+        ratios.workers2VsNumpyAllThreads === undefined ? '' : `vs NumPy all threads ${times(ratios.workers2VsNumpyAllThreads)}`,
+      ];
       line('', result.workers.workers2, ratio(result.workers.workers2, baselines.tsDense), ratio(result.workers.workers2, baselines.numpy),
-        ratios.workers2VsWorkers1 === undefined ? '' : `2 workers / 1 worker = ${times(ratios.workers2VsWorkers1)}`);
+        notes.filter(Boolean).join('; '));
     }
   }
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));

@@ -46,6 +46,8 @@ export interface Workload {
   workers?: boolean;
   /** Measure NumPy with all BLAS threads too. */
   numpyAllThreads?: boolean;
+  /** Also NumPy with the machine's OpenBLAS tuning variables kept (informational). */
+  numpyTuningRow?: boolean;
 }
 
 const W1_TOY: ToyWorkloadSpec = { kind: 'toy', nFeatures: 20, nHidden: 5, sparsity: [0.9], importanceDecay: 0.7 };
@@ -57,18 +59,21 @@ export const WORKLOADS: Workload[] = [
     description: 'n=20 m=5, 20 instances, S = 1 − 20^(−k/19) (the paper\'s grid)',
     spec: { kind: 'toy', nFeatures: 20, nHidden: 5, sparsity: SPARSITY_GRID, importanceDecay: 0.7 },
     workers: true,
+    numpyAllThreads: true,
   },
   {
     name: 'W3',
     description: 'n=100 m=20, 20 instances (same grid), I = 0.98^i',
     spec: { kind: 'toy', nFeatures: 100, nHidden: 20, sparsity: SPARSITY_GRID, importanceDecay: 0.98 },
     workers: true,
+    numpyAllThreads: true,
   },
   {
     name: 'W4',
     description: 'n=1000 m=100 S=0.99, 1 instance',
     spec: { kind: 'toy', nFeatures: 1000, nHidden: 100, sparsity: [0.99], importanceDecay: 0.7 },
     numpyAllThreads: true,
+    numpyTuningRow: true,
   },
   {
     name: 'W5',

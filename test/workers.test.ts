@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveToyConfig } from '../src/experiments/config.js';
-import { ToyWorkerPool, instanceCosts, partitionInstances, partitionShares } from '../src/train/toyWorkers.js';
+import { ToyWorkerPool, instanceCosts, partitionInstances, partitionShares, rebalanceAfter } from '../src/train/toyWorkers.js';
 import { setWorkerBundling, toyWorkerScript } from '../src/train/workerScript.js';
 import { createToyTraining, trainToy } from '../src/train/trainToy.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
@@ -139,6 +139,34 @@ describe('worker threads', () => {
     const reference = Array.from(single.params.W);
     expect(await trained(true)).toEqual(reference);
     expect(await trained(false)).toEqual(reference);
+  });
+
+  it('a new partition handed to running workers mid-training changes no bit (fresh batches, and mid-epoch)', async () => {
+    const base = { nFeatures: 12, nHidden: 3, sparsity: [0, 0.6, 0.9, 0.95, 0.99], seed: 4 };
+    for (const config of [resolveToyConfig({ ...base, steps: 400 }), resolveToyConfig({ ...base, numEpochs: 4, datasetSize: 3000 })]) {
+      const total = config.totalSteps; // 400, or 4 epochs of 3 batches
+      const single = createToyTraining(config);
+      trainToy(single);
+      const training = createToyTraining(config);
+      const pool = await ToyWorkerPool.create(training, 2);
+      try {
+        await pool.runUntil(Math.round(total * 0.35));
+        await pool.assign([[[4, 5], [0, 1]], [[1, 4]]]); // a wrapped share, then contiguous
+        await pool.runUntil(Math.round(total * 0.6));
+        await pool.assign([[[0, 3]], [[3, 5]]]);
+        await pool.runUntil(total);
+      } finally {
+        await pool.close();
+      }
+      expect(Array.from(training.params.W)).toEqual(Array.from(single.params.W));
+      expect(Array.from(training.params.b)).toEqual(Array.from(single.params.b));
+      expect(training.history).toEqual(single.history);
+      expect(Array.from(training.losses)).toEqual(Array.from(single.losses));
+    }
+  });
+
+  it('re-partitions after the 4th chunk and every 8th', () => {
+    expect([1, 2, 3, 4, 5, 8, 12, 16, 20, 24].map(rebalanceAfter)).toEqual([false, false, false, true, false, true, false, true, false, true]);
   });
 
   it('rejects a bad --workers', () => {

@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ToyConfig } from '../experiments/config.js';
 import { DivergenceError, trainToyAsync, type HistoryRow, type ToyStorage, type ToyTraining, type TrainCallbacks } from './trainToy.js';
-import type { ToyWorkerData, ToyWorkerReply } from './toyWorker.js';
+import type { ToyWorkerData, ToyWorkerReply, ToyWorkerRequest } from './toyWorker.js';
 import { toyWorkerScript } from './workerScript.js';
 import { timeGram32, timeH, timeH32 } from '../models/toyGram.js';
 
@@ -108,6 +108,23 @@ function shared<A extends Float32Array | Float64Array>(ArrayType: { new (buffer:
   return array;
 }
 
+/** Send a request to a worker and wait for its reply (or its thread's error). */
+function request(worker: Worker, message: ToyWorkerRequest): Promise<ToyWorkerReply> {
+  return new Promise<ToyWorkerReply>((resolve, reject) => {
+    const onMessage = (reply: ToyWorkerReply) => {
+      worker.off('error', onError);
+      resolve(reply);
+    };
+    const onError = (error: Error) => {
+      worker.off('message', onMessage);
+      reject(error);
+    };
+    worker.once('error', onError);
+    worker.once('message', onMessage);
+    worker.postMessage(message);
+  });
+}
+
 export class ToyWorkerPool {
   /** Milliseconds each worker spent training in the last runUntil. */
   busyMs: number[] = [];
@@ -151,20 +168,13 @@ export class ToyWorkerPool {
     this.shares = partitionShares(training.config, this.workerCount, this.costs);
     this.busyMs = this.shares.map(() => 0);
     this.workers = this.shares.map((ranges) => {
-      const instances = instancesOf(ranges);
       const data: ToyWorkerData = {
         config: training.config,
         ranges,
         streamKeys: training.streamKeys, // the mirror holds every instance
         importance: training.importance,
         storage,
-        state: {
-          step: training.step,
-          adamSteps: training.adam.W.t,
-          dataRngs: instances.map((k) => training.dataRngs[k].getState()),
-          shuffleRngs: instances.map((k) => training.shuffleRngs[k].getState()),
-          epochShuffleStates: training.epochShuffleStates && instances.map((k) => training.epochShuffleStates![k]),
-        },
+        state: this.shareState(ranges),
       };
       const worker = new Worker(toyWorkerScript(), { workerData: data });
       worker.unref();
@@ -172,10 +182,25 @@ export class ToyWorkerPool {
     });
   }
 
+  /** The mirror's step, Adam step and the streams of a share's instances, in range order. */
+  private shareState(ranges: [number, number][]): ToyWorkerData['state'] {
+    const { training } = this;
+    const instances = instancesOf(ranges);
+    return {
+      step: training.step,
+      adamSteps: training.adam.W.t,
+      dataRngs: instances.map((k) => training.dataRngs[k].getState()),
+      shuffleRngs: instances.map((k) => training.shuffleRngs[k].getState()),
+      epochShuffleStates: training.epochShuffleStates && instances.map((k) => training.epochShuffleStates![k]),
+    };
+  }
+
   /**
    * Rescale the estimated costs by each worker's measured time in the last runUntil and, when
-   * that shortens the slowest share by more than 10%, restart the workers on the new partition
-   * (between chunks the whole state is in the mirror and shared memory). Returns whether it did.
+   * that shortens the slowest share by more than 5%, hand the workers the new partition (between
+   * chunks the whole state is in the mirror and shared memory; the threads stay). Returns whether
+   * it did. Measured times only fix each share's total, so the cost model's relative costs within
+   * a share carry over: repeated passes refine them as the shares mix.
    */
   async rebalance(): Promise<boolean> {
     const measured = this.costs.slice();
@@ -185,11 +210,17 @@ export class ToyWorkerPool {
       for (const k of instances) measured[k] = (this.costs[k] / estimate) * this.busyMs[w];
     });
     const shares = partitionShares(this.training.config, this.workerCount, measured);
-    if (slowestShare(shares, measured) >= 0.9 * slowestShare(this.shares, measured)) return false;
-    await this.close();
+    if (slowestShare(shares, measured) >= 0.95 * slowestShare(this.shares, measured)) return false;
     this.costs = measured;
-    this.start();
+    await this.assign(shares);
     return true;
+  }
+
+  /** Hand worker w the share shares[w] (one per worker), from the state mirrored after the last chunk. */
+  async assign(shares: [number, number][][]): Promise<void> {
+    if (shares.length !== this.workers.length) throw new Error(`assign: ${shares.length} shares for ${this.workers.length} workers`);
+    await Promise.all(this.workers.map((worker, w) => request(worker, { type: 'assign', ranges: shares[w], state: this.shareState(shares[w]) })));
+    this.shares = shares;
   }
 
   get size(): number {
@@ -198,24 +229,7 @@ export class ToyWorkerPool {
 
   /** Train every instance up to optimizer step `until`, then mirror the workers' state. */
   async runUntil(until: number): Promise<void> {
-    const replies = await Promise.all(
-      this.workers.map(
-        (worker) =>
-          new Promise<ToyWorkerReply>((resolve, reject) => {
-            const onMessage = (reply: ToyWorkerReply) => {
-              worker.off('error', onError);
-              resolve(reply);
-            };
-            const onError = (error: Error) => {
-              worker.off('message', onMessage);
-              reject(error);
-            };
-            worker.once('error', onError);
-            worker.once('message', onMessage);
-            worker.postMessage({ type: 'run', until });
-          }),
-      ),
-    );
+    const replies = await Promise.all(this.workers.map((worker) => request(worker, { type: 'run', until })));
     const training = this.training;
     const failed = replies.find((r) => r.type === 'error');
     if (failed && failed.type === 'error') throw new Error(`toy worker failed: ${failed.message}`);
@@ -224,7 +238,7 @@ export class ToyWorkerPool {
       .sort((a, b) => a.step - b.step || a.instance - b.instance)[0];
     const limit = diverged ? diverged.step : Infinity;
     // The same rows, in the same order, as one thread would have written (step, then instance).
-    const rows: HistoryRow[] = replies.flatMap((r) => (r.type === 'error' ? [] : r.history)).filter((row) => row.step < limit);
+    const rows: HistoryRow[] = replies.flatMap((r) => (r.type === 'done' || r.type === 'diverged' ? r.history : [])).filter((row) => row.step < limit);
     rows.sort((a, b) => a.step - b.step || a.instance - b.instance);
     training.history.push(...rows);
     if (diverged) throw new DivergenceError(diverged.instance, diverged.step, diverged.sparsity, diverged.loss);
@@ -250,6 +264,16 @@ export class ToyWorkerPool {
 }
 
 /**
+ * Whether to re-partition after `chunks` chunks: after the 4th (the cost model's cut, corrected by
+ * measured times), the 8th (which corrects the first cut where the model had the instances'
+ * relative costs wrong) and every 8th after that (routes change as a model trains: W2's sparse
+ * instances get cheaper). Each pass keeps the partition unless the slowest share gains > 5%.
+ */
+export function rebalanceAfter(chunks: number): boolean {
+  return chunks === 4 || (chunks > 0 && chunks % 8 === 0);
+}
+
+/**
  * Train to the end with `workers` threads (or on this thread when 1 or when there is one
  * instance), in chunks of about `chunkMs`; onStep runs after each chunk, shouldStop is polled
  * after each chunk. Same results as trainToyAsync.
@@ -268,10 +292,8 @@ export async function trainToyParallel(training: ToyTraining, workers: number, c
       chunk = Math.max(1, Math.min(100_000, Math.round(chunk * Math.min(4, chunkMs / Math.max(1, elapsed)))));
       callbacks.onStep?.(training);
       if (callbacks.shouldStop?.()) return;
-      // After a few chunks, balance the shares by measured time; once more four chunks later, which
-      // corrects the first cut where the cost model had the instances' relative costs wrong.
       chunks++;
-      if ((chunks === 4 || chunks === 8) && training.step < total) await pool.rebalance();
+      if (rebalanceAfter(chunks) && training.step < total) await pool.rebalance();
     }
   } finally {
     await pool.close();
