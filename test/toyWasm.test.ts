@@ -162,6 +162,20 @@ describe('route h32 (WebAssembly SIMD, float32)', () => {
     for (const gather of [false, true]) expectAgreement32(pr, { route: 'h32', gather });
   });
 
+  it('dense rows read in place where they need no padding: the same bits as the copied rows', () => {
+    // n = 24 and 100 (multiples of 4), batch 600 (three blocks, the last one short), every row kept:
+    // float32 x is read where it was loaded; the same x as float64 takes the copying path.
+    for (const n of [24, 100]) {
+      const pr = makeProblem32(n, 6, 600, [0, 0.5], 'relu', n);
+      const inPlace = runFast(pr, { route: 'h32', gather: false });
+      const copied = runFast({ ...pr, x: Float64Array.from(pr.x) as unknown as Float32Array }, { route: 'h32', gather: false });
+      expect(Array.from(inPlace.loss)).toEqual(Array.from(copied.loss));
+      expect(Array.from(inPlace.grads.W)).toEqual(Array.from(copied.grads.W));
+      expect(Array.from(inPlace.grads.b)).toEqual(Array.from(copied.grads.b));
+      expectAgreement32(pr, { route: 'h32', gather: false });
+    }
+  });
+
   it('one workspace through shapes, batches and routes in turn (the memory is laid out again)', () => {
     const problems = [
       makeProblem32(9, 4, 100, [0.2, 0.9], 'relu', 31),

@@ -368,8 +368,11 @@ export function sweepHidden32(job: Job32, x: FloatArray, offset: number, gather:
   const { nP, mP, R } = L;
   loadParams(s, L, job, true);
   const rows4 = (rows + 3) & ~3;
+  // The batch as loaded is already the blocks' dense rows when its rows need no padding (n a
+  // multiple of 4, every row kept, whole groups of four): no copy.
+  const inPlace = resident && !gather && n === nP && rows === rows4 && rows > 0 && i32[(L.rowOf >> 2) + rows - 1] === rows - 1;
   if (gather && !resident) loadLists(s, L, job);
-  else if (!gather) {
+  else if (!gather && !inPlace) {
     // The rows themselves (one float32 copy each, cheaper than the lists); the padding columns are
     // zero from the layout's creation and never written, the padding rows are cleared.
     const X32 = L.X >> 2;
@@ -398,7 +401,7 @@ export function sweepHidden32(job: Job32, x: FloatArray, offset: number, gather:
   for (let r0 = 0; r0 < rows; r0 += R) {
     const valid = Math.min(R, rows - r0);
     const R4 = (valid + 3) & ~3; // the block's rows, padded to whole groups of four
-    const X = gather ? L.X : L.X + 4 * r0 * nP; // the block's rows of x, dense
+    const X = gather ? L.X : (inPlace ? L.Xraw : L.X) + 4 * r0 * nP; // the block's rows of x, dense
     if (gather) {
       wasm.scatterRows(L.rowPtr, L.xIdx, L.xVal, X, r0, R4, valid, nP);
       wasm.hiddenSparse(L.rowPtr, L.xIdx, L.xVal, L.Wt, L.H, r0, R4, valid, mP);
