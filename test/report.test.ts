@@ -6,7 +6,9 @@ import { darkPixelCount, json, pngSize } from './helpers/png.js';
 import type { TopLevelSpec } from 'vega-lite';
 import { renderSpec, writePlot } from '../src/report/render.js';
 import {
+  activeFractions,
   dataDistributionSpec,
+  valueHistogram,
   featureNormsSpec,
   gramSpec,
   lossCurvesSpec,
@@ -212,9 +214,34 @@ describe('spec builders', () => {
   it('dataDistributionSpec bins active values over [0, 1] and counts per sample', () => {
     const spec = json(dataDistributionSpec(input));
     expect(spec.hconcat).toHaveLength(2);
-    expect(spec.hconcat[0].encoding.x.bin.extent).toEqual([0, 1]);
-    expect(spec.hconcat[0].data.values).toHaveLength(input.dataSample.values.length);
-    expect(spec.hconcat[1].data.values).toHaveLength(input.dataSample.activeCounts.length);
+    expect(spec.hconcat[0].encoding.x.bin).toEqual({ binned: true, step: 0.05 });
+    const bins = spec.hconcat[0].data.values as { start: number; end: number; count: number }[];
+    expect(bins).toHaveLength(20);
+    expect(bins.reduce((a, b) => a + b.count, 0)).toBe(input.dataSample.values.length);
+    // Each value in the bin [start, end) that holds it (1 in the last one).
+    for (const v of input.dataSample.values) {
+      const k = Math.min(19, Math.floor(v / 0.05));
+      expect(bins[k].start).toBeLessThanOrEqual(v + 1e-12);
+      expect(v).toBeLessThanOrEqual(bins[k].end + 1e-12);
+    }
+    const polygon = spec.hconcat[1].data.values as { sparsity: string; active: number; fraction: number }[];
+    expect(polygon.reduce((a, b) => a + b.fraction, 0)).toBeCloseTo(1, 12);
+    const zeros = input.dataSample.activeCounts.filter((c) => c === 0).length;
+    expect(polygon.find((d) => d.active === 0)?.fraction).toBeCloseTo(zeros / input.dataSample.activeCounts.length, 12);
+  });
+
+  it('the histogram and the per-sparsity fractions, by hand', () => {
+    expect(valueHistogram([0.01, 0.04, 0.05, 0.5, 1, NaN]).filter((b) => b.count > 0)).toEqual([
+      { start: 0, end: 0.05, count: 2 },
+      { start: 0.05, end: 0.1, count: 1 },
+      { start: 0.5, end: 0.55, count: 1 },
+      { start: 0.9500000000000001, end: 1, count: 1 },
+    ]);
+    expect(activeFractions([1, 2, 2, 0], [0.9, 0.9, 0.9, 0.5])).toEqual([
+      { sparsity: '0.9', active: 1, fraction: 1 / 3 },
+      { sparsity: '0.9', active: 2, fraction: 2 / 3 },
+      { sparsity: '0.5', active: 0, fraction: 1 },
+    ]);
   });
 
   it('specs render without throwing for edge cases (no instances, no history)', async () => {

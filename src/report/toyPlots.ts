@@ -59,13 +59,44 @@ function featureTicks(n: number): number[] | undefined {
   return ticks;
 }
 
+/** Width of the bins of the active values' histogram, over [0, 1]. */
+const VALUE_BIN = 0.05;
+
+/**
+ * Counts of the finite values in bins of VALUE_BIN over [0, 1] (1 in the last bin, as vega bins).
+ * Binned here, not by vega: W3's sample has ~670,000 active values, and vega holding one object per
+ * value took the plot to ~300 MB.
+ */
+export function valueHistogram(values: readonly number[]): { start: number; end: number; count: number }[] {
+  const bins = Math.round(1 / VALUE_BIN);
+  const counts = new Array<number>(bins).fill(0);
+  for (const v of values) {
+    if (!Number.isFinite(v)) continue;
+    counts[Math.min(bins - 1, Math.max(0, Math.floor(v / VALUE_BIN)))]++;
+  }
+  return counts.map((count, k) => ({ start: k * VALUE_BIN, end: (k + 1) * VALUE_BIN, count }));
+}
+
+/** The fraction of samples with each number of active features, per sparsity ('all' without). */
+export function activeFractions(activeCounts: readonly number[], sparsity?: readonly number[]): { sparsity: string; active: number; fraction: number }[] {
+  const samples = new Map<string, Map<number, number>>();
+  activeCounts.forEach((count, row) => {
+    const active = Math.round(count);
+    if (!Number.isFinite(active)) return;
+    const key = sparsity ? formatSparsity(sparsity[row]) : 'all';
+    const perCount = samples.get(key) ?? new Map<number, number>();
+    perCount.set(active, (perCount.get(active) ?? 0) + 1);
+    samples.set(key, perCount);
+  });
+  return [...samples].flatMap(([key, perCount]) => {
+    const total = [...perCount.values()].reduce((a, b) => a + b, 0);
+    return [...perCount].sort((a, b) => a[0] - b[0]).map(([active, n]) => ({ sparsity: key, active, fraction: n / total }));
+  });
+}
+
 // Why: checks that the synthetic data really is sparse with values in [0, 1], i.e. what the model sees.
 export function dataDistributionSpec(input: ToyPlotInput): TopLevelSpec {
-  const values = input.dataSample.values.filter(Number.isFinite).map((value) => ({ value }));
-  const { activeCounts, sparsity } = input.dataSample;
-  const counts = activeCounts
-    .map((active, row) => ({ active: Math.round(active), sparsity: sparsity ? formatSparsity(sparsity[row]) : 'all' }))
-    .filter((d) => Number.isFinite(d.active));
+  const { values, activeCounts, sparsity } = input.dataSample;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: 'Synthetic data sample', subtitle: `n = ${input.nFeatures} features` },
@@ -74,29 +105,26 @@ export function dataDistributionSpec(input: ToyPlotInput): TopLevelSpec {
         title: 'Values of active features',
         width: 260,
         height: 180,
-        data: { values },
+        data: { values: valueHistogram(values) },
         mark: { type: 'bar', color: '#4c78a8' },
         encoding: {
           x: {
-            field: 'value',
+            field: 'start',
             type: 'quantitative',
-            bin: { extent: [0, 1], step: 0.05 },
+            bin: { binned: true, step: VALUE_BIN },
+            scale: { domain: [0, 1] },
             title: 'feature value (nonzero only)',
           },
-          y: { aggregate: 'count', type: 'quantitative', title: 'count' },
+          x2: { field: 'end' },
+          y: { field: 'count', type: 'quantitative', title: 'count' },
         },
       },
       {
         title: 'Active features per sample',
         width: 260,
         height: 180,
-        data: { values: counts },
         // A frequency polygon per sparsity: overlapping bars of 10+ instances would be unreadable.
-        transform: [
-          { aggregate: [{ op: 'count', as: 'samples' }], groupby: ['sparsity', 'active'] },
-          { joinaggregate: [{ op: 'sum', field: 'samples', as: 'total' }], groupby: ['sparsity'] },
-          { calculate: 'datum.samples / datum.total', as: 'fraction' },
-        ],
+        data: { values: activeFractions(activeCounts, sparsity) },
         mark: { type: 'line', point: true, strokeWidth: 1.5 },
         encoding: {
           x: {
