@@ -62,7 +62,7 @@ async function writeAtomic(file: string, data: string | Uint8Array): Promise<voi
  * collects the garbage where Node exposes gc (the `superposition` command runs with --expose-gc).
  * Why: a plot leaves tens of MB of garbage (a 100 × 100 Gram heatmap: ~22 MB of vega objects and
  * strings, and resvg's pixmap outside the JS heap, which V8 does not count), and V8 lets it pile up
- * between its own collections: W3's 24 plots peaked at ~900 MB without this.
+ * between its own collections: W3's 24 plots peaked at ~900 MiB without this.
  */
 export async function writePlot(dir: string, name: string, spec: TopLevelSpec): Promise<void> {
   const { svg, png } = await renderSpec(spec);
