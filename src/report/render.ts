@@ -25,16 +25,31 @@ function withDefaults(spec: TopLevelSpec): TopLevelSpec {
   } as TopLevelSpec;
 }
 
-/** Renders a vega-lite spec to an SVG string and a PNG (2× zoom) byte array. */
+/**
+ * Renders a vega-lite spec to an SVG string and a PNG (2× zoom) byte array, then collects the
+ * garbage where Node exposes gc (the `superposition` command runs with --expose-gc). Why: a plot
+ * leaves tens of MB of garbage (a 100 × 100 Gram heatmap: ~22 MB of vega objects and strings, and
+ * resvg's pixmap outside the JS heap, which V8 does not count), and V8 lets it pile up between its
+ * own collections: W3's 24 plots peaked at ~900 MiB without this.
+ */
 export async function renderSpec(spec: TopLevelSpec): Promise<{ svg: string; png: Uint8Array }> {
+  const svg = await toSvg(spec);
+  const png = toPng(svg);
+  (globalThis as { gc?: () => void }).gc?.();
+  return { svg, png };
+}
+
+async function toSvg(spec: TopLevelSpec): Promise<string> {
   const vgSpec = compile(withDefaults(spec)).spec;
   const view = new View(parse(vgSpec), { renderer: 'none' });
-  let svg: string;
   try {
-    svg = await view.toSVG();
+    return await view.toSVG();
   } finally {
     view.finalize();
   }
+}
+
+function toPng(svg: string): Uint8Array {
   const resvg = new Resvg(svg, {
     font: {
       loadSystemFonts: true,
@@ -46,8 +61,7 @@ export async function renderSpec(spec: TopLevelSpec): Promise<{ svg: string; png
     background: 'white',
     logLevel: 'off',
   });
-  const png = new Uint8Array(resvg.render().asPng());
-  return { svg, png };
+  return new Uint8Array(resvg.render().asPng());
 }
 
 /** Writes `data` to `file` atomically: a sibling `.tmp` file is written first, then renamed. */
@@ -57,17 +71,10 @@ async function writeAtomic(file: string, data: string | Uint8Array): Promise<voi
   await fs.rename(tmp, file);
 }
 
-/**
- * Renders `spec` and writes `dir/name.svg` and `dir/name.png`, creating `dir` if needed; then
- * collects the garbage where Node exposes gc (the `superposition` command runs with --expose-gc).
- * Why: a plot leaves tens of MB of garbage (a 100 × 100 Gram heatmap: ~22 MB of vega objects and
- * strings, and resvg's pixmap outside the JS heap, which V8 does not count), and V8 lets it pile up
- * between its own collections: W3's 24 plots peaked at ~900 MiB without this.
- */
+/** Renders `spec` and writes `dir/name.svg` and `dir/name.png`, creating `dir` if needed. */
 export async function writePlot(dir: string, name: string, spec: TopLevelSpec): Promise<void> {
   const { svg, png } = await renderSpec(spec);
   await fs.mkdir(dir, { recursive: true });
   await writeAtomic(path.join(dir, `${name}.svg`), svg);
   await writeAtomic(path.join(dir, `${name}.png`), png);
-  (globalThis as { gc?: () => void }).gc?.();
 }
