@@ -7,9 +7,11 @@
 // float64 callers; results repeat to the bit.
 
 import { describe, expect, it } from 'vitest';
+import { lossAndGradientsFast } from '../src/kernels/toy/lossAndGradients.js';
+import { timeGram32, timeH32 } from '../src/kernels/toy/route.js';
+import { gramBlockRows, setGramRegisters } from '../src/kernels/toy/wasm/gram32.js';
+import { denseKernelAvailable } from '../src/kernels/toy/wasm/module.js';
 import { createGrads, createWorkspace, lossAndGradients } from '../src/models/toyModel.js';
-import { lossAndGradientsFast, timeGram32, timeH32 } from '../src/models/toyGram.js';
-import { denseKernelAvailable, gramBlockRows, setGramRegisters } from '../src/models/wasm/toyDense.js';
 import { expectAgreement32, makeProblem32, runFast, SHAPES32, SPARSITIES32 } from './helpers/toyProblem32.js';
 
 

@@ -7,27 +7,13 @@
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
-import {
-  createGrads,
-  createParams,
-  createWorkspace,
-  lossAndGradients,
-  lossAndGradientsReference,
-  type Activation,
-  type FloatArray,
-  type ToyModelParams,
-  type ToyModelShape,
-} from '../src/models/toyModel.js';
-import {
-  compressRows,
-  createKernelWorkspace,
-  groupRows,
-  lossAndGradientsFast,
-  timeGram,
-  timeH,
-  timeHybrid,
-  type KernelOptions,
-} from '../src/models/toyGram.js';
+import { lossAndGradientsFast } from '../src/kernels/toy/lossAndGradients.js';
+import { lossAndGradientsReference } from '../src/kernels/toy/reference.js';
+import { timeGram, timeH, timeHybrid } from '../src/kernels/toy/route.js';
+import { compressRows, groupRows } from '../src/kernels/toy/rows.js';
+import type { Activation, FloatArray, KernelOptions, ToyModelParams, ToyModelShape } from '../src/kernels/toy/types.js';
+import { createKernelWorkspace } from '../src/kernels/toy/workspace.js';
+import { createGrads, createParams, createWorkspace, lossAndGradients } from '../src/models/toyModel.js';
 import { relErr } from './helpers/relErr.js';
 
 interface Problem {

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
-import {
-  createGrads,
-  createParams,
-  createWorkspace,
-  hiddenActivations,
-  lossAndGradients,
-  reconstruct,
-  type Activation,
-  type ToyModelParams,
-  type ToyModelShape,
-} from '../src/models/toyModel.js';
+import type { Activation, ToyModelParams, ToyModelShape } from '../src/kernels/toy/types.js';
+import { createGrads, createParams, createWorkspace, hiddenActivations, lossAndGradients, reconstruct } from '../src/models/toyModel.js';
 
 // ---------------------------------------------------------------------------------------------
 // Straightforward reference of the toy model (ARCHITECTURE.md), per instance k and sample r:

@@ -10,25 +10,17 @@
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
-import {
-  createGrads,
-  createWorkspace,
-  lossAndGradients,
-  lossAndGradientsReference,
-} from '../src/models/toyModel.js';
-import { compressRows, createKernelWorkspace, lossAndGradientsFast, timeH, timeH32, type KernelOptions } from '../src/models/toyGram.js';
-import {
-  blockCounts,
-  blockRows,
-  compressRows32,
-  copyCompressedLists,
-  countedActives,
-  countLoaded32,
-  denseKernelAvailable,
-  loadX32,
-  setSparseGradFraction,
-  sparseGradFraction,
-} from '../src/models/wasm/toyDense.js';
+import { lossAndGradientsFast } from '../src/kernels/toy/lossAndGradients.js';
+import { lossAndGradientsReference } from '../src/kernels/toy/reference.js';
+import { timeH, timeH32 } from '../src/kernels/toy/route.js';
+import { compressRows } from '../src/kernels/toy/rows.js';
+import type { KernelOptions } from '../src/kernels/toy/types.js';
+import { compressRows32, copyCompressedLists, countedActives, countLoaded32, loadX32 } from '../src/kernels/toy/wasm/compress.js';
+import { blockCounts, setSparseGradFraction, sparseGradFraction } from '../src/kernels/toy/wasm/h32.js';
+import { blockRows } from '../src/kernels/toy/wasm/layout.js';
+import { denseKernelAvailable } from '../src/kernels/toy/wasm/module.js';
+import { createKernelWorkspace } from '../src/kernels/toy/workspace.js';
+import { createGrads, createWorkspace, lossAndGradients } from '../src/models/toyModel.js';
 import { expectAgreement32, makeProblem32, runFast, SHAPES32, SPARSITIES32 } from './helpers/toyProblem32.js';
 
 /** Runs f with the sparse backward forced on every block (1), off (−1) or by default (undefined). */

@@ -10,7 +10,7 @@ import type { ToyConfig } from '../experiments/config.js';
 import { DivergenceError, trainToyAsync, type HistoryRow, type ToyStorage, type ToyTraining, type TrainCallbacks } from './trainToy.js';
 import type { ToyWorkerData, ToyWorkerReply, ToyWorkerRequest } from './toyWorker.js';
 import { toyWorkerScript } from './workerScript.js';
-import { timeGram32, timeH, timeH32 } from '../models/toyGram.js';
+import { timeGram32, timeH, timeH32 } from '../kernels/toy/route.js';
 
 /**
  * Estimated ns per step of an instance: the toy kernel's own cost model (its cheapest route, at

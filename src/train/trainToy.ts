@@ -7,17 +7,8 @@ import { adamStepAt, createAdamState, type AdamOptions, type AdamState } from '.
 import { learningRateInto, type LrSchedule } from '../core/schedule.js';
 import { probabilityFromSparsity, sampleBatch, type FeatureDistribution } from '../data/features.js';
 import { geometricImportance, importancePerInstance } from '../data/importance.js';
-import {
-  createGrads,
-  createParams,
-  createWorkspace,
-  initParams,
-  lossAndGradients,
-  type ToyModelGrads,
-  type ToyModelParams,
-  type ToyModelShape,
-  type ToyModelWorkspace,
-} from '../models/toyModel.js';
+import type { ToyModelGrads, ToyModelParams, ToyModelShape } from '../kernels/toy/types.js';
+import { createGrads, createParams, createWorkspace, initParams, lossAndGradients, type ToyModelWorkspace } from '../models/toyModel.js';
 import type { ToyConfig } from '../experiments/config.js';
 
 /** Stream ids under (seed, instance): each purpose draws from its own generator. */

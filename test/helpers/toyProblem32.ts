@@ -3,15 +3,10 @@
 
 import { expect } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import {
-  createGrads,
-  createWorkspace,
-  lossAndGradientsReference,
-  type Activation,
-  type ToyModelParams,
-  type ToyModelShape,
-} from '../../src/models/toyModel.js';
-import { lossAndGradientsFast, type KernelOptions } from '../../src/models/toyGram.js';
+import { lossAndGradientsFast } from '../../src/kernels/toy/lossAndGradients.js';
+import { lossAndGradientsReference } from '../../src/kernels/toy/reference.js';
+import type { Activation, KernelOptions, ToyModelParams, ToyModelShape } from '../../src/kernels/toy/types.js';
+import { createGrads, createWorkspace } from '../../src/models/toyModel.js';
 import { relErr } from './relErr.js';
 
 /** (n, m) for the float32 routes: superposition, n < m, m = 1, n = 1, n and m off multiples of 4 and 8, one tile exactly. */

@@ -1,4 +1,4 @@
-// The error and gradient of four outputs, shared by route 'h32' (toyDense.ts) and route 'gram32'
+// The error and gradient of four outputs, shared by route 'h32' (h32.ts) and route 'gram32'
 // (gram32.ts): with the ReLU, a ≤ 0 gives output 0, no gradient and the loss I x²; NaN counts as
 // on, as in the reference, so that a NaN parameter gives a NaN loss (the divergence guard relies on it).
 

@@ -1,4 +1,4 @@
-// Route 'gram32' of the toy kernel (src/models/toyGram.ts): the model through its Gram matrix,
+// Route 'gram32' of the toy kernel (src/kernels/toy/gram32.ts): the model through its Gram matrix,
 // x' = ReLU(G x + b) with G = WᵀW, in float32 WebAssembly SIMD (f32x4) over the outputs, one sample
 // at a time and only over its active inputs:
 //
@@ -7,7 +7,7 @@
 //
 // Per sample it costs ~2·(active inputs)·n multiply-adds against route 'h32''s ~3·n·m, so it wins on
 // sparse data (W1: about 2 active inputs of 20); G and ∂W add n²m each per step.
-// Buffers as in toyDense.ts: byte offsets, 16-byte aligned, rows padded with zeros to nP = 4⌈n/4⌉
+// Buffers as in index.ts: byte offsets, 16-byte aligned, rows padded with zeros to nP = 4⌈n/4⌉
 // (the padding of G, b, c, I is zero, so padding outputs compute g = 0). Sums over the batch (M, ∂b,
 // the loss) are float32 within a block of samples and float64 across blocks (gramFlush).
 
