@@ -1,5 +1,5 @@
 // Route 'gram32' of the toy kernel (x' = ReLU(G x + b), G = WᵀW, float32 WebAssembly SIMD over
-// the active inputs: wasm/gram32.ts driven by src/models/wasm/toyDense.ts) against the float64
+// the active inputs: wasm/toy/gram32.ts driven by src/kernels/toy/wasm/gram32.ts) against the float64
 // reference on float32 parameters and inputs: relative error < 1e-5 (loss per instance, gradients
 // norm-wise per instance) over the shapes of route h32's tests (n < m, m = 1, n = 1, n off multiples of 4), batch 1, relu
 // and linear models, dense to empty batches, and batches long enough to need several float32 blocks.

@@ -1,5 +1,5 @@
-// The fast kernel (src/models/toyGram.ts) against the straightforward reference
-// (toyModel.lossAndGradientsReference): every route, forced and chosen by the cost model, on random
+// The kernel layer (src/kernels/toy/) against the straightforward reference
+// (src/kernels/toy/reference.ts): every route, forced and chosen by the cost model, on random
 // and on structured problems (outputs whose ReLU is settled on / off for the whole batch, mostly on,
 // mostly off), float64 (agreement to 1e-12) and float32 parameters and inputs (to 1e-5; in practice
 // far tighter, since both compute in float64 — but route 'h32', float32 WebAssembly SIMD, offered to

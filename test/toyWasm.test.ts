@@ -1,5 +1,5 @@
-// Route 'h32' of the toy kernel (float32 WebAssembly SIMD, wasm/toyDense.ts driven by
-// src/models/wasm/toyDense.ts) against the float64 reference (toyModel.lossAndGradientsReference) on
+// Route 'h32' of the toy kernel (float32 WebAssembly SIMD, wasm/toy/h32.ts driven by
+// src/kernels/toy/wasm/h32.ts) against the float64 reference (kernels/toy/reference.ts) on
 // float32 parameters and inputs: relative error < 1e-5 (loss per instance; gradients norm-wise per
 // instance), over shapes with n < m, m = 1, n = 1, n not a multiple of 4 (padded rows), batch 1,
 // relu and linear models, dense and sparse batches, both ways of reading x (dense rows, gathered).

@@ -139,6 +139,7 @@ function cheapest(kw: ToyKernelWorkspace, candidates: number): KernelRouteEntry 
  */
 export function firstRoute(kw: ToyKernelWorkspace, n: number, m: number, rows: number, actives: number, wasm32: boolean, options: KernelOptions): KernelRouteEntry {
   routeCosts(n, m, rows, actives, kw.estimates);
+  // The routes costed by R and A alone stand after the Gram routes in ROUTES.
   for (let r = ROUTE_H; r <= ROUTE_GRAM32; r++) ROUTES[r].cost(kw, n, m, rows, actives, options.gather);
   if (options.route !== undefined) return ROUTE_BY_NAME[options.route];
   return cheapest(kw, wasm32 ? WASM_ROUTES : 1 << ROUTE_H);
