@@ -18,7 +18,7 @@ import {
   type ToyModelShape,
   type ToyModelWorkspace,
 } from '../models/toyModel.js';
-import type { ToyConfig } from '../experiments/config.js';
+import type { ToyConfig } from '../config/toy.js';
 
 /** Stream ids under (seed, instance): each purpose draws from its own generator. */
 export const STREAM = { init: 0, data: 1, evaluation: 2, shuffle: 3, sample: 4 } as const;
