@@ -4,8 +4,8 @@
 // Prints one JSON line: the timing, maxRSS, and for --heap the heap used around 10,000 steps.
 
 import { PerformanceObserver } from 'node:perf_hooks';
-import { resolveToyConfig, type ToyConfig } from '../src/experiments/config.js';
-import { expandSaeGrid, resolveSaeConfig } from '../src/experiments/saeConfig.js';
+import { resolveToyConfig, type ToyConfig } from '../src/config/toy.js';
+import { expandSaeGrid, resolveSaeConfig } from '../src/config/sae.js';
 import { createToyTraining, trainStep, type ToyTraining } from '../src/train/trainToy.js';
 import { createSaeTraining, saeTrainStep, type ToySource } from '../src/train/trainSae.js';
 import { DenseReluSae, DenseToy } from './baseline.js';

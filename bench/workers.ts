@@ -4,7 +4,7 @@
 
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ToyConfig } from '../src/experiments/config.js';
+import type { ToyConfig } from '../src/config/toy.js';
 import { createToyTraining, type ToyTraining } from '../src/train/trainToy.js';
 import { measure, type Timing } from './timing.js';
 

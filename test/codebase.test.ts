@@ -7,9 +7,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/cli.js';
 
-const ISOMORPHIC = ['src/core', 'src/data', 'src/kernels', 'src/models', 'src/metrics'];
+const ISOMORPHIC = ['src/core', 'src/config', 'src/data', 'src/kernels', 'src/models', 'src/metrics'];
 /** npm packages the core may use: pure ES modules with no Node API (checked when added). */
-const BROWSER_SAFE_PACKAGES = ['linear-sum-assignment'];
+const BROWSER_SAFE_PACKAGES = ['linear-sum-assignment', 'zod'];
 
 function sourceFiles(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

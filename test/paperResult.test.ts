@@ -6,7 +6,7 @@
 // dense restart must show the 2-feature solution.
 
 import { describe, expect, it } from 'vitest';
-import { resolveToyConfig } from '../src/experiments/config.js';
+import { resolveToyConfig } from '../src/config/toy.js';
 import { createToyTraining, evaluateLoss, trainToy } from '../src/train/trainToy.js';
 import { superpositionMetrics } from '../src/metrics/superposition.js';
 

@@ -21,12 +21,12 @@ describe('superposition sae: bad flags', () => {
     [() => ['sae', '--from', run, '--l1', '-0.1'], /--l1 must be numbers in \[0, 1e6\] \(got -0.1\)/],
     [() => ['sae', '--from', run, '--arch', 'sparsemax'], /--arch.*argument 'sparsemax' is invalid.*relu, topk, batchtopk, jumprelu, gated/],
     [() => ['sae', '--from', run, '--dict-size', '0'], /--dict-size must be integers in \[1, 100000\]/],
-    [() => ['sae', '--from', run, '--sae-steps', 'many'], /--sae-steps must be an integer ≥ 1 \(got "many"\)/],
+    [() => ['sae', '--from', run, '--sae-steps', 'many'], /--sae-steps must be an integer in \[1, 1e9\] \(got "many"\)/],
     [() => ['sae', '--from', path.dirname(run)], /no config\.json there/],
     [() => ['sae'], /sae needs --from/],
     [() => ['sae', '--from', run, '--bogus'], /unknown option '--bogus'/],
     [() => ['--l1', '0.1', '--steps', '10'], /--l1 is an SAE flag: add --sae/],
-    [() => ['--sae', '--k', '0', '--steps', '10'], /--k must be integers ≥ 1/],
+    [() => ['--sae', '--k', '0', '--steps', '10'], /--k must be integers in \[1, 100000\] \(and at most --dict-size\)/],
   ];
   for (const [args, message] of cases) {
     it(`rejects ${message.source.slice(0, 50)}`, () => {

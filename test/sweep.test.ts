@@ -5,9 +5,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/experiments/config.js';
-import { expandSweep, loadExperimentFile, packRuns, parseSet } from '../src/experiments/sweep.js';
-import { decodeSafetensors } from '../src/experiments/safetensors.js';
+import { ConfigError } from '../src/config/errors.js';
+import { loadExperimentFile } from '../src/experiments/configFile.js';
+import { expandSweep, packRuns, parseSet } from '../src/experiments/sweep/grid.js';
+import { decodeSafetensors } from '../src/core/safetensors.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
 
 describe('sweep grid', () => {

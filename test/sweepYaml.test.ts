@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/experiments/config.js';
-import { loadConfigFile } from '../src/experiments/configFile.js';
-import { expandSweep, loadExperimentFile, parseSet } from '../src/experiments/sweep.js';
+import { ConfigError } from '../src/config/errors.js';
+import { loadConfigFile, loadExperimentFile } from '../src/experiments/configFile.js';
+import { expandSweep, parseSet } from '../src/experiments/sweep/grid.js';
 import { ROOT, runCli, tempDir } from './helpers/cli.js';
 
 /** Write `text` to a fresh temporary file called `name`; returns its path. */

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveToyConfig } from '../src/experiments/config.js';
+import { resolveToyConfig } from '../src/config/toy.js';
 import { ToyWorkerPool, instanceCosts, partitionInstances, partitionShares, rebalanceAfter } from '../src/train/toyWorkers.js';
 import { setWorkerBundling, toyWorkerScript } from '../src/train/workerScript.js';
 import { createToyTraining, trainToy } from '../src/train/trainToy.js';

@@ -1,24 +1,21 @@
-// Config fields as CLI flags: one table per schema says which flag sets which field; help texts
-// show the schema's defaults; values are parsed strictly and bad ones become one-line errors.
+// Config fields as CLI flags. Which flag sets which field, its help text, choices and default
+// all come from the zod schemas (src/config/flags.ts derives them); here they become commander
+// options, values are parsed strictly and bad ones become one-line errors.
 
 import os from 'node:os';
 import { Option, type Command } from 'commander';
+import { flagFields, type CliFlag } from '../config/flags.js';
+import { SAE_FIELD_FLAGS } from '../config/sae.js';
+import { TOY_FIELD_FLAGS } from '../config/toy.js';
 
 /** Bad user input: printed as one line, exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export interface FlagSpec {
-  field: string;
-  /** Commander flag syntax, e.g. '--sparsity <S...>'. */
-  flag: string;
-  description: string;
-  kind: 'number' | 'numbers' | 'choice' | 'choices';
-  choices?: string[];
-}
-
-export type FieldFlags = Record<string, { flag: string; allowed: string }>;
+/** The toy model's and the SAEs' flags, in their schemas' order. */
+export const TOY_FLAGS = flagFields(TOY_FIELD_FLAGS);
+export const SAE_FLAGS = flagFields(SAE_FIELD_FLAGS);
 
 /** '--sparse-dim <n>' → 'sparseDim' (commander's attribute name). */
 export function optionKey(flag: string): string {
@@ -28,17 +25,10 @@ export function optionKey(flag: string): string {
     .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
-export function flagName(spec: FlagSpec): string {
-  return spec.flag.split(' ')[0];
-}
-
 /** Strict number parsing: "1e-3" and "0.5" are numbers; "", "abc", "1,2" are not. */
-function parseNumber(text: string, field: string, fieldFlags: FieldFlags): number {
+function parseNumber(text: string, flag: CliFlag): number {
   const value = text.trim() === '' ? NaN : Number(text);
-  if (!Number.isFinite(value)) {
-    const { flag, allowed } = fieldFlags[field];
-    throw new UsageError(`${flag} must be ${allowed} (got "${text}")`);
-  }
+  if (!Number.isFinite(value)) throw new UsageError(`${flag.name} must be ${flag.allowed} (got "${text}")`);
   return value;
 }
 
@@ -47,32 +37,32 @@ function formatDefault(value: unknown): string {
 }
 
 /** Add every flag; absent flags stay undefined so that the schema fills in its defaults. */
-export function addFlags(program: Command, specs: readonly FlagSpec[], defaults: Record<string, unknown>): void {
-  for (const spec of specs) {
-    const value = defaults[spec.field];
-    const description = value === undefined ? spec.description : `${spec.description} (default: ${formatDefault(value)})`;
-    const option = new Option(spec.flag, description);
-    if (spec.choices) option.choices(spec.choices);
+export function addFlags(program: Command, flags: readonly CliFlag[], { showDefaults }: { showDefaults: boolean }): void {
+  for (const flag of flags) {
+    const shown = showDefaults ? flag.default : undefined;
+    const description = shown === undefined ? flag.description : `${flag.description} (default: ${formatDefault(shown)})`;
+    const option = new Option(flag.syntax, description);
+    if (flag.choices) option.choices(flag.choices);
     program.addOption(option);
   }
 }
 
 /** The config input set by the given flags (numbers parsed, lists kept as lists). */
-export function collectInput(options: Record<string, unknown>, specs: readonly FlagSpec[], fieldFlags: FieldFlags): Record<string, unknown> {
+export function collectInput(options: Record<string, unknown>, flags: readonly CliFlag[]): Record<string, unknown> {
   const input: Record<string, unknown> = {};
-  for (const spec of specs) {
-    const raw = options[optionKey(spec.flag)];
+  for (const flag of flags) {
+    const raw = options[optionKey(flag.name)];
     if (raw === undefined) continue;
-    if (spec.kind === 'number') input[spec.field] = parseNumber(raw as string, spec.field, fieldFlags);
-    else if (spec.kind === 'numbers') input[spec.field] = (raw as string[]).map((t) => parseNumber(t, spec.field, fieldFlags));
-    else input[spec.field] = raw;
+    if (flag.kind === 'number') input[flag.field] = parseNumber(raw as string, flag);
+    else if (flag.kind === 'numbers') input[flag.field] = (raw as string[]).map((text) => parseNumber(text, flag));
+    else input[flag.field] = raw;
   }
   return input;
 }
 
-/** Flags of `specs` that were given on the command line. */
-export function givenFlags(options: Record<string, unknown>, specs: readonly FlagSpec[]): string[] {
-  return specs.filter((spec) => options[optionKey(spec.flag)] !== undefined).map(flagName);
+/** Flags among `flags` that were given on the command line. */
+export function givenFlags(options: Record<string, unknown>, flags: readonly CliFlag[]): string[] {
+  return flags.filter((flag) => options[optionKey(flag.name)] !== undefined).map((flag) => flag.name);
 }
 
 /** --workers: an integer in [1, 256]; default the number of cores. */

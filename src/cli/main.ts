@@ -2,28 +2,26 @@
 //   superposition [flags]                 train toy models (one instance per sparsity) → results/<run>/
 //   superposition [flags] --sae [flags]   then an SAE grid on every toy instance → results/<run>/sae/
 //   superposition sae --from DIR [flags]  an SAE grid on a finished run
-// Flags map one-to-one onto config fields (src/experiments/*Config.ts hold defaults and ranges);
+// Flags map one-to-one onto config fields (src/config/toy.ts and sae.ts hold flags, defaults and ranges);
 // bad input is one line on stderr and exit code 2, before anything is written.
 
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { ConfigError, FIELD_FLAGS, configWarnings, resolveToyConfig, toyConfigSchema, type ToyConfig } from '../experiments/config.js';
+import { ConfigError } from '../config/errors.js';
+import { resolveSaeConfig, type SaeConfig } from '../config/sae.js';
+import { configWarnings, resolveToyConfig, type ToyConfig } from '../config/toy.js';
 import { InterruptedError, hasCheckpoint, readRunConfig, runToyExperiment } from '../experiments/runToy.js';
 import { MissingRunError, loadToySource, runSaeExperiment } from '../experiments/runSae.js';
-import { SAE_FIELD_FLAGS, resolveSaeConfig, saeConfigSchema, type SaeConfig } from '../experiments/saeConfig.js';
 import { isFreshDir } from '../experiments/store.js';
 import { DivergenceError } from '../train/trainToy.js';
 import { SaeDivergenceError } from '../train/trainSae.js';
 import { VERSION } from '../version.js';
-import { UsageError, addFlags, collectInput, givenFlags, parseWorkers } from './flags.js';
+import { SAE_FLAGS, TOY_FLAGS, UsageError, addFlags, collectInput, givenFlags, parseWorkers } from './flags.js';
+import { interruptible } from './interrupt.js';
 import { createProgress, progressMode } from './progress.js';
 import { saeSummaryTable, toySummaryTable } from './summary.js';
-import { SAE_FLAGS, TOY_FLAGS } from './toyFlags.js';
-
-const TOY_DEFAULTS = toyConfigSchema.parse({}) as Record<string, unknown>;
-const SAE_DEFAULTS = saeConfigSchema.parse({}) as Record<string, unknown>;
 
 function newProgram(name: string, description: string): Command {
   return new Command(name)
@@ -36,7 +34,7 @@ function newProgram(name: string, description: string): Command {
 
 function buildToyProgram(): Command {
   const program = newProgram('superposition', 'Train toy models of superposition (one instance per sparsity) and write a results folder.');
-  addFlags(program, TOY_FLAGS, TOY_DEFAULTS);
+  addFlags(program, TOY_FLAGS, { showDefaults: true });
   program
     .option('--sae', 'then train SAEs on every toy instance (flags below) into <out>/sae/')
     .option('--out <dir>', 'results folder (default: results/<--name or timestamp>)')
@@ -45,7 +43,7 @@ function buildToyProgram(): Command {
     .option('--workers <N>', `worker threads sharing the instances; results do not depend on it (default: ${os.availableParallelism()}, the number of cores)`)
     .option('--no-plots', 'write metrics and weights only, no plots')
     .option('--quiet', 'no progress output');
-  addFlags(program, SAE_FLAGS, SAE_DEFAULTS);
+  addFlags(program, SAE_FLAGS, { showDefaults: true });
   program.addHelpText(
     'after',
     '\nSAEs on a finished run:  superposition sae --from results/<run> [SAE flags]   (see superposition sae --help)' +
@@ -59,7 +57,7 @@ function buildSaeProgram(): Command {
   program
     .option('--from <dir>', 'results folder of a toy run (its weights.safetensors and config.json)')
     .option('--out <dir>', 'where to write (default: <from>/sae, or sae-2, sae-3, … if taken)');
-  addFlags(program, SAE_FLAGS, SAE_DEFAULTS);
+  addFlags(program, SAE_FLAGS, { showDefaults: true });
   program.option('--no-plots', 'write metrics and weights only, no plots').option('--quiet', 'no progress output');
   return program;
 }
@@ -83,7 +81,7 @@ function timestamp(): string {
 }
 
 function resolveSae(options: Record<string, unknown>, nFeatures: number): SaeConfig {
-  const config = resolveSaeConfig(collectInput(options, SAE_FLAGS, SAE_FIELD_FLAGS));
+  const config = resolveSaeConfig(collectInput(options, SAE_FLAGS));
   const smallestDict = Math.min(...(config.dictSize ?? [nFeatures]));
   for (const k of config.k ?? [])
     if (k > smallestDict) throw new UsageError(`--k must be at most the dictionary size (got k = ${k} > ${smallestDict})`);
@@ -125,7 +123,7 @@ export function parseArgs(argv: readonly string[]): ToyCommand | SaeCommand | 'e
     if (options.sae) throw new UsageError('--resume continues a toy run; train SAEs afterwards with superposition sae --from DIR');
     return parseResume(options, plots, quiet, workers);
   }
-  const input = collectInput(options, TOY_FLAGS, FIELD_FLAGS);
+  const input = collectInput(options, TOY_FLAGS);
   if (options.numEpochs !== undefined && options.steps !== undefined)
     throw new UsageError('--steps and --num-epochs exclude each other: give one (fresh batches, or epochs over a fixed dataset)');
   const config = resolveToyConfig(input);
@@ -181,24 +179,6 @@ function parseSaeCommand(argv: readonly string[]): SaeCommand | 'exit' {
   return { kind: 'sae', toyConfig, runDir, sae, outDir, plots: options.plots as boolean, quiet: Boolean(options.quiet) };
 }
 
-/** Ctrl-C: finish the current step, save a checkpoint, say how to resume. A second one kills. */
-function interruptFlag(): { stopRequested: () => boolean; release: () => void } {
-  let requested = false;
-  const onInterrupt = () => {
-    if (requested) process.exit(130);
-    requested = true;
-  };
-  process.on('SIGINT', onInterrupt);
-  process.on('SIGTERM', onInterrupt);
-  return {
-    stopRequested: () => requested,
-    release: () => {
-      process.off('SIGINT', onInterrupt);
-      process.off('SIGTERM', onInterrupt);
-    },
-  };
-}
-
 async function runSaeStage(toyConfig: ToyConfig, runDir: string, sae: SaeConfig, outDir: string, plots: boolean, quiet: boolean, argv: readonly string[]): Promise<void> {
   const toy = loadToySource(runDir, toyConfig);
   if (!quiet) process.stderr.write(`training SAEs on ${runDir} → ${outDir}\n`);
@@ -217,17 +197,19 @@ async function runToyCommand(command: ToyCommand, argv: readonly string[]): Prom
   for (const warning of configWarnings(config)) process.stderr.write(`superposition: warning: ${warning}\n`);
   if (!quiet)
     process.stderr.write(`training ${config.sparsity.length} instance(s), n=${config.nFeatures}, m=${config.nHidden}, ${config.totalSteps} steps → ${outDir}\n`);
-  const interrupt = interruptFlag();
   try {
-    const result = await runToyExperiment(config, {
-      outDir,
-      plots,
-      resume,
-      progress: createProgress(progressMode(quiet), 'toy'),
-      provenance: { command: ['superposition', ...argv].join(' '), createdAt: new Date().toISOString() },
-      shouldStop: interrupt.stopRequested,
-      workers: command.workers,
-    });
+    // Ctrl-C: finish the current step, save a checkpoint, say how to resume.
+    const result = await interruptible((stopRequested) =>
+      runToyExperiment(config, {
+        outDir,
+        plots,
+        resume,
+        progress: createProgress(progressMode(quiet), 'toy'),
+        provenance: { command: ['superposition', ...argv].join(' '), createdAt: new Date().toISOString() },
+        shouldStop: stopRequested,
+        workers: command.workers,
+      }),
+    );
     process.stdout.write(`${toySummaryTable(result.metrics, config.nFeatures)}\n`);
     process.stdout.write(`results: ${outDir} (${result.files.length} files)\n`);
   } catch (error) {
@@ -242,8 +224,6 @@ async function runToyCommand(command: ToyCommand, argv: readonly string[]): Prom
       return 1;
     }
     throw error;
-  } finally {
-    interrupt.release();
   }
   if (command.sae) await runSaeStage(config, outDir, command.sae, path.join(outDir, 'sae'), plots, quiet, argv);
   return 0;

@@ -4,25 +4,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { ConfigError, FIELD_FLAGS } from '../experiments/config.js';
-import { SAE_FIELD_FLAGS } from '../experiments/saeConfig.js';
+import { ConfigError } from '../config/errors.js';
+import { loadExperimentFile } from '../experiments/configFile.js';
+import { InterruptedError } from '../experiments/runToy.js';
 import { isFreshDir } from '../experiments/store.js';
-import {
-  SweepInterrupted,
-  expandSweep,
-  loadExperimentFile,
-  parseSet,
-  readSweepDefinition,
-  runSweep,
-  writeSweepDefinition,
-  type RunRecord,
-  type SweepSet,
-} from '../experiments/sweep.js';
+import { expandSweep, parseSet, type SweepRun, type SweepSet } from '../experiments/sweep/grid.js';
+import { runSweep } from '../experiments/sweep/run.js';
+import { readSweepDefinition, writeSweepDefinition, type RunRecord } from '../experiments/sweep/store.js';
 import { VERSION } from '../version.js';
-import { UsageError, addFlags, collectInput, parseWorkers } from './flags.js';
+import { SAE_FLAGS, TOY_FLAGS, UsageError, addFlags, collectInput, parseWorkers } from './flags.js';
+import { interruptible } from './interrupt.js';
 import { createProgress, progressMode } from './progress.js';
 import { formatTable } from './summary.js';
-import { SAE_FLAGS, TOY_FLAGS } from './toyFlags.js';
 
 function buildProgram(): Command {
   const program = new Command('superposition sweep')
@@ -37,8 +30,8 @@ function buildProgram(): Command {
     .option('--resume <dir>', 'finish an interrupted sweep: skips finished runs, redoes the others')
     .option('--workers <N>', `worker threads (default: ${os.availableParallelism()})`)
     .option('--quiet', 'no progress output');
-  addFlags(program, TOY_FLAGS, {});
-  addFlags(program, SAE_FLAGS, {});
+  addFlags(program, TOY_FLAGS, { showDefaults: false });
+  addFlags(program, SAE_FLAGS, { showDefaults: false });
   return program;
 }
 
@@ -56,45 +49,59 @@ function summaryTable(records: readonly RunRecord[]): string {
   return formatTable(['run', 'setting', 'sparsity', 'loss', 'represented', 'dims/feature'], rows);
 }
 
-export async function sweepMain(argv: readonly string[]): Promise<number> {
+/** What a sweep command asks for: the experiment and its sets, where, and how. */
+interface SweepCommand {
+  base: unknown;
+  sets: SweepSet[];
+  outDir: string;
+  workers: number;
+  quiet: boolean;
+}
+
+/** A new sweep: the config file (or the defaults), overridden by flags, × every --set. */
+function newSweep(program: Command, options: Record<string, unknown>): Pick<SweepCommand, 'base' | 'sets' | 'outDir'> {
+  const file = program.args[0];
+  let base: Record<string, unknown> = file ? loadExperimentFile(file) : {};
+  base = { ...base, ...collectInput(options, TOY_FLAGS) };
+  const saeOverrides = collectInput(options, SAE_FLAGS);
+  if (Object.keys(saeOverrides).length > 0) base.sae = { ...((base as { sae?: object }).sae ?? {}), ...saeOverrides };
+  const sets = ((options.set as string[] | undefined) ?? []).map(parseSet);
+  const name = options.name as string | undefined;
+  if (name !== undefined && (name === '' || /[/\\]/.test(name))) throw new UsageError(`--name must be a plain folder name without slashes (got "${name}")`);
+  const outDir = (options.out as string | undefined) ?? path.join('results', name ?? `sweep-${new Date().toISOString().replace(/\..*$/, '').replace(/:/g, '-')}`);
+  if (!isFreshDir(outDir)) throw new UsageError(`--out ${outDir} already exists and is not empty: choose another --out or --name, or --resume it`);
+  return { base, sets, outDir };
+}
+
+/** Parse argv; throws UsageError / ConfigError with a one-line message; --help/--version → 'exit'. */
+function parseSweepArgs(argv: readonly string[]): SweepCommand | 'exit' {
   const program = buildProgram();
-  let base: unknown;
-  let sets: SweepSet[];
-  let outDir: string;
-  let workers: number;
-  let quiet: boolean;
   try {
-    try {
-      program.parse(argv as string[], { from: 'user' });
-    } catch (error) {
-      if (error instanceof CommanderError) {
-        if (error.exitCode === 0) return 0;
-        throw new UsageError(error.message.replace(/^error: /, ''));
-      }
-      throw error;
+    program.parse(argv as string[], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return 'exit';
+      throw new UsageError(error.message.replace(/^error: /, ''));
     }
-    const options = program.opts<Record<string, unknown>>();
-    quiet = Boolean(options.quiet);
-    workers = parseWorkers(options.workers as string | undefined);
-    if (options.resume !== undefined) {
-      outDir = options.resume as string;
-      if (program.args.length > 0 || options.set || options.out || options.name)
-        throw new UsageError('--resume takes the sweep from its sweep.json: drop the config file, --set, --out and --name');
-      if (!fs.existsSync(path.join(outDir, 'sweep.json'))) throw new UsageError(`--resume ${outDir}: no sweep.json there, so it is not a sweep folder`);
-      ({ base, sets } = readSweepDefinition(outDir));
-    } else {
-      const file = program.args[0];
-      base = file ? loadExperimentFile(file) : {};
-      const toyOverrides = collectInput(options, TOY_FLAGS, FIELD_FLAGS);
-      const saeOverrides = collectInput(options, SAE_FLAGS, SAE_FIELD_FLAGS);
-      base = { ...(base as object), ...toyOverrides };
-      if (Object.keys(saeOverrides).length > 0) (base as Record<string, unknown>).sae = { ...((base as { sae?: object }).sae ?? {}), ...saeOverrides };
-      sets = ((options.set as string[] | undefined) ?? []).map(parseSet);
-      const name = options.name as string | undefined;
-      if (name !== undefined && (name === '' || /[/\\]/.test(name))) throw new UsageError(`--name must be a plain folder name without slashes (got "${name}")`);
-      outDir = (options.out as string | undefined) ?? path.join('results', name ?? `sweep-${new Date().toISOString().replace(/\..*$/, '').replace(/:/g, '-')}`);
-      if (!isFreshDir(outDir)) throw new UsageError(`--out ${outDir} already exists and is not empty: choose another --out or --name, or --resume it`);
-    }
+    throw error;
+  }
+  const options = program.opts<Record<string, unknown>>();
+  const quiet = Boolean(options.quiet);
+  const workers = parseWorkers(options.workers as string | undefined);
+  if (options.resume === undefined) return { ...newSweep(program, options), workers, quiet };
+  const outDir = options.resume as string;
+  if (program.args.length > 0 || options.set || options.out || options.name)
+    throw new UsageError('--resume takes the sweep from its sweep.json: drop the config file, --set, --out and --name');
+  if (!fs.existsSync(path.join(outDir, 'sweep.json'))) throw new UsageError(`--resume ${outDir}: no sweep.json there, so it is not a sweep folder`);
+  return { ...readSweepDefinition(outDir), outDir, workers, quiet };
+}
+
+/** The command and its runs, or the exit code of bad input (one line on stderr). */
+function parseAndExpand(argv: readonly string[]): { command: SweepCommand; runs: SweepRun[] } | number {
+  try {
+    const command = parseSweepArgs(argv);
+    if (command === 'exit') return 0;
+    return { command, runs: expandSweep(command.base, command.sets) };
   } catch (error) {
     if (error instanceof UsageError || error instanceof ConfigError) {
       process.stderr.write(`superposition: error: ${error.message}\n`);
@@ -102,45 +109,34 @@ export async function sweepMain(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  let runs;
-  try {
-    runs = expandSweep(base, sets);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`superposition: error: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-  if (!fs.existsSync(path.join(outDir, 'sweep.json'))) writeSweepDefinition(outDir, base, sets, runs);
+}
 
-  let stopRequested = false;
-  const onInterrupt = () => {
-    if (stopRequested) process.exit(130);
-    stopRequested = true;
-  };
-  process.on('SIGINT', onInterrupt);
-  process.on('SIGTERM', onInterrupt);
+export async function sweepMain(argv: readonly string[]): Promise<number> {
+  const parsed = parseAndExpand(argv);
+  if (typeof parsed === 'number') return parsed;
+  const { command, runs } = parsed;
+  const { outDir, sets, quiet } = command;
+  if (!fs.existsSync(path.join(outDir, 'sweep.json'))) writeSweepDefinition(outDir, command.base, sets, runs);
   try {
-    const records = await runSweep(runs, {
-      outDir,
-      sets,
-      workers,
-      progress: createProgress(progressMode(quiet), 'sweep'),
-      shouldStop: () => stopRequested,
-      log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
-    });
+    // Ctrl-C: finish the current step, keep the finished runs, say how to resume.
+    const records = await interruptible((stopRequested) =>
+      runSweep(runs, {
+        outDir,
+        sets,
+        workers: command.workers,
+        progress: createProgress(progressMode(quiet), 'sweep'),
+        shouldStop: stopRequested,
+        log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+      }),
+    );
     process.stdout.write(`${summaryTable(records)}\n`);
     process.stdout.write(`sweep: ${outDir} (${records.length} runs; runs.jsonl, summary.csv, summary.png + summary.svg)\n`);
     return 0;
   } catch (error) {
-    if (error instanceof SweepInterrupted) {
+    if (error instanceof InterruptedError) {
       process.stderr.write(`superposition: sweep ${error.message}; finished runs are in ${path.join(outDir, 'runs.jsonl')}. Resume with: npx superposition sweep --resume ${outDir}\n`);
       return 130;
     }
     throw error;
-  } finally {
-    process.off('SIGINT', onInterrupt);
-    process.off('SIGTERM', onInterrupt);
   }
 }

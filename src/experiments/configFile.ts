@@ -9,14 +9,8 @@
 
 import fs from 'node:fs';
 import { LineCounter, isMap, isSeq, isScalar, parseDocument, type Document } from 'yaml';
-import { ConfigError } from './config.js';
-
-/** What a schema check reports about a config: the first problem and where it is. */
-export interface ConfigIssue {
-  message: string;
-  /** Path to the offending value (or unknown key), e.g. ['sae', 'l1', 0]. */
-  path: readonly PropertyKey[];
-}
+import { ConfigError, type ConfigIssue } from '../config/errors.js';
+import { experimentIssue, type ExperimentInput } from '../config/experiment.js';
 
 /** True for file names read as YAML; everything else is read as JSON. */
 export function isYamlFile(file: string): boolean {
@@ -136,4 +130,12 @@ export function loadConfigFile(file: string, check?: (value: unknown) => ConfigI
     throw new ConfigError(`${file}${line === undefined ? '' : `:${line}`}: ${issue.message}`);
   }
   return value as Record<string, unknown>;
+}
+
+/**
+ * An experiment file (JSON, or YAML if it ends in .yaml / .yml) checked against experimentSchema;
+ * throws ConfigError naming the file and line.
+ */
+export function loadExperimentFile(file: string): ExperimentInput {
+  return loadConfigFile(file, experimentIssue) as ExperimentInput;
 }

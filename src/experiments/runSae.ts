@@ -8,9 +8,9 @@ import { VERSION } from '../version.js';
 import { featureDistribution } from '../train/trainToy.js';
 import { createSaeTraining, saeTrainStep, type SaeHistoryRow, type SaeTraining, type ToySource } from '../train/trainSae.js';
 import { evaluateSaeInstance, meanOf, type SaeEvaluation } from '../train/evaluateSae.js';
-import type { ToyConfig } from './config.js';
-import { expandSaeGrid, type SaeConfig, type SaeSpec } from './saeConfig.js';
-import { decodeSafetensors, encodeSafetensors, type TensorMap } from './safetensors.js';
+import type { ToyConfig } from '../config/toy.js';
+import { expandSaeGrid, type SaeConfig, type SaeSpec } from '../config/sae.js';
+import { decodeSafetensors, encodeSafetensors, type TensorMap } from '../core/safetensors.js';
 import { toCsv, writeFileAtomic, writeJson } from './store.js';
 import type { ProgressReporter } from './runToy.js';
 

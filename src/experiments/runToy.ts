@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { VERSION } from '../version.js';
-import { resolveToyConfig, toyConfigSchema, type ToyConfig } from './config.js';
-import { decodeSafetensors, encodeSafetensors } from './safetensors.js';
+import { resolveToyConfig, toyConfigSchema, type ToyConfig } from '../config/toy.js';
+import { decodeSafetensors, encodeSafetensors } from '../core/safetensors.js';
 import { toCsv, writeFileAtomic, writeJson } from './store.js';
 import { superpositionMetrics, type SuperpositionMetrics } from '../metrics/superposition.js';
 import {

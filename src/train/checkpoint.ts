@@ -2,7 +2,7 @@
 // run is bit-identical to an uninterrupted one), every RNG stream's state, and the history.
 // The dataset of epoch mode is not stored: it is regenerated from the seed.
 
-import type { TensorMap } from '../experiments/safetensors.js';
+import type { TensorMap } from '../core/safetensors.js';
 import { shuffleEpoch, type HistoryRow, type ToyTraining } from './trainToy.js';
 
 export interface ToyCheckpointMeta {

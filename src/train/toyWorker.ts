@@ -6,7 +6,7 @@
 // without a new thread.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ToyConfig } from '../experiments/config.js';
+import type { ToyConfig } from '../config/toy.js';
 import { restoreStreams, type ToyStreamState } from './checkpoint.js';
 import { DivergenceError, createToyTraining, trainStep, type HistoryRow, type StreamKey, type ToyStorage, type ToyTraining } from './trainToy.js';
 

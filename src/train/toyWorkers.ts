@@ -6,7 +6,7 @@
 // draws from its own streams, so results are identical for any number of workers.
 
 import { Worker } from 'node:worker_threads';
-import type { ToyConfig } from '../experiments/config.js';
+import type { ToyConfig } from '../config/toy.js';
 import { DivergenceError, trainToyAsync, type HistoryRow, type ToyStorage, type ToyTraining, type TrainCallbacks } from './trainToy.js';
 import type { ToyWorkerData, ToyWorkerReply, ToyWorkerRequest } from './toyWorker.js';
 import { toyWorkerScript } from './workerScript.js';

@@ -12,7 +12,7 @@ import { sampleInstanceProjected, type FeatureDistribution } from '../data/featu
 import { countPositive, normaliseDecoderColumns, removeParallelGradient } from '../models/sae/common.js';
 import { saeArchitecture } from '../models/sae/index.js';
 import type { SaeArchitecture, SaeGrads, SaeHyper, SaeParams, SaeShape, SaeState, SaeWorkspace } from '../models/sae/types.js';
-import type { SaeConfig, SaeSpec } from '../experiments/saeConfig.js';
+import type { SaeConfig, SaeSpec } from '../config/sae.js';
 
 /** Stream ids: Rng.stream(seed, SAE_STREAM, toyInstance, saeSeed, purpose). */
 const SAE_STREAM = 100;

@@ -9,7 +9,7 @@ import { probabilityFromSparsity, sampleBatch, type FeatureDistribution } from '
 import { geometricImportance, importancePerInstance } from '../data/importance.js';
 import type { ToyModelGrads, ToyModelParams, ToyModelShape } from '../kernels/toy/types.js';
 import { createGrads, createParams, createWorkspace, initParams, lossAndGradients, type ToyModelWorkspace } from '../models/toyModel.js';
-import type { ToyConfig } from '../experiments/config.js';
+import type { ToyConfig } from '../config/toy.js';
 
 /** Stream ids under (seed, instance): each purpose draws from its own generator. */
 export const STREAM = { init: 0, data: 1, evaluation: 2, shuffle: 3, sample: 4 } as const;

@@ -6,12 +6,12 @@
 //    superposed features are recovered. Recovery at 0.9 must be clearly higher.
 
 import { describe, expect, it } from 'vitest';
-import { resolveToyConfig, type ToyConfigInput } from '../../src/experiments/config.js';
-import { expandSaeGrid, resolveSaeConfig, type SaeConfigInput } from '../../src/experiments/saeConfig.js';
+import { resolveToyConfig, type ToyConfigInput } from '../../src/config/toy.js';
+import { expandSaeGrid, resolveSaeConfig, type SaeConfigInput } from '../../src/config/sae.js';
 import { createToyTraining, trainToy } from '../../src/train/trainToy.js';
 import { createSaeTraining, saeTrainStep, type ToySource } from '../../src/train/trainSae.js';
 import { evaluateSaeInstance, type SaeEvaluation } from '../../src/train/evaluateSae.js';
-import type { SaeSpec } from '../../src/experiments/saeConfig.js';
+import type { SaeSpec } from '../../src/config/sae.js';
 
 function trainedToy(input: ToyConfigInput): ToySource {
   const config = resolveToyConfig(input);

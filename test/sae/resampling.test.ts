@@ -30,8 +30,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { resolveToyConfig } from '../../src/experiments/config.js';
-import { expandSaeGrid, resolveSaeConfig, type SaeConfigInput } from '../../src/experiments/saeConfig.js';
+import { resolveToyConfig } from '../../src/config/toy.js';
+import { expandSaeGrid, resolveSaeConfig, type SaeConfigInput } from '../../src/config/sae.js';
 import { createToyTraining, trainToy } from '../../src/train/trainToy.js';
 import { createSaeTraining, resampleDead, sampleHidden, saeTrainStep, type ToySource } from '../../src/train/trainSae.js';
 import { evaluateSaeInstance, type SaeEvaluation } from '../../src/train/evaluateSae.js';

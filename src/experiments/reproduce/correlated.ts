@@ -1,6 +1,6 @@
 // Claim 5: correlated and anti-correlated feature pairs, n=4, m=2.
 
-import { resolveToyConfig } from '../config.js';
+import { resolveToyConfig } from '../../config/toy.js';
 import { createToyTraining, type StreamKey } from '../../train/trainToy.js';
 import { lossAndGradients } from '../../models/toyModel.js';
 import { adamStep } from '../../core/adam.js';

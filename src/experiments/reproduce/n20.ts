@@ -8,7 +8,7 @@ import { PAPER, curveOf, fmt, mean, range, sd, trainPacked, type ClaimResult, ty
 export const CLAIM6 = {
   id: '6-critical-region',
   claim: 'For n=20, m=5, I=0.7^i the loss against sparsity has a peak (a local maximum) in the critical region S≈0.82–0.87.',
-  source: "the project's seed (its phase regions 0.1–0.7, 0.82–0.87, 0.9+: DEFAULT_SPARSITY in src/experiments/config.ts; config/critical-region.json)",
+  source: "the project's seed (its phase regions 0.1–0.7, 0.82–0.87, 0.9+: DEFAULT_SPARSITY in src/config/toy.ts; config/critical-region.json)",
   rule: 'reproduced if the mean (over seeds) curve of raw loss or of loss per active feature, loss/(1−S), has a local maximum at some S in [0.82, 0.87] whose ±1 SD band lies entirely above the ±1 SD bands of both neighbouring grid points; partly if it has a local maximum there but within the seed spread; else not reproduced.',
 };
 

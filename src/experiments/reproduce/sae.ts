@@ -1,6 +1,6 @@
 // Claim 7: SAE recovery of the n=20, m=5 models' features against sparsity.
 
-import { expandSaeGrid, resolveSaeConfig } from '../saeConfig.js';
+import { expandSaeGrid, resolveSaeConfig } from '../../config/sae.js';
 import { createSaeTraining, saeTrainStep, type ToySource } from '../../train/trainSae.js';
 import { evaluateSaeInstance } from '../../train/evaluateSae.js';
 import * as plots from '../../report/reproducePlots.js';

@@ -3,7 +3,7 @@
 // worker pool) and small statistics.
 
 import type { TopLevelSpec } from 'vega-lite';
-import { resolveToyConfig, type ToyConfig } from '../config.js';
+import { resolveToyConfig, type ToyConfig } from '../../config/toy.js';
 import { toyMetrics, type InstanceMetrics } from '../runToy.js';
 import { createToyTraining, type StreamKey } from '../../train/trainToy.js';
 import { trainToyParallel } from '../../train/toyWorkers.js';

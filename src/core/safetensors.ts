@@ -2,7 +2,14 @@
 // N bytes of JSON header {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {…}},
 // then the raw little-endian tensor bytes; offsets are relative to the end of the header.
 // We write F32 (weights) and F64 (optimizer state in checkpoints) and pad the header with spaces
-// to 8-byte alignment.
+// to 8-byte alignment. Bytes in, bytes out (no file access), so a browser reads the same files.
+
+/** The UTF-8 codecs, typed locally: the core is type-checked with no DOM or Node types. */
+interface Utf8Codecs {
+  TextEncoder: new () => { encode(text: string): Uint8Array };
+  TextDecoder: new () => { decode(bytes: Uint8Array): string };
+}
+const { TextEncoder, TextDecoder } = globalThis as unknown as Utf8Codecs;
 
 export interface Tensor {
   shape: number[];

@@ -1,0 +1,138 @@
+// The SAE experiment config: one zod schema for types, ranges, defaults, CLI flags and help
+// texts; list-valued fields are swept (every combination trains, as instances). Defaults chosen
+// to work on toy data. Also the grid of SAEs a config asks for (expandSaeGrid).
+
+import { z } from 'zod';
+import { ConfigError, firstIssueMessage } from './errors.js';
+import { fieldFlags } from './flags.js';
+
+/** The SAE architectures a config may name (each implemented in src/models/sae/). */
+export const SAE_ARCHS = ['relu', 'topk', 'batchtopk', 'jumprelu', 'gated'] as const;
+export type SaeArch = (typeof SAE_ARCHS)[number];
+
+export const saeConfigSchema = z.strictObject({
+  arch: z.array(z.enum(SAE_ARCHS)).min(1).default(['relu']).meta({ flag: '--arch <arch...>', description: 'SAE architecture(s)' }),
+  /** Latents d per SAE; default n, the seed's "inverted dimensionality". */
+  dictSize: z
+    .array(z.number().int().min(1).max(100_000))
+    .min(1)
+    .optional()
+    .meta({ flag: '--dict-size <d...>', description: 'latents per SAE (default: n, the inverted dimensionality)' }),
+  /** Sparsity coefficient λ (L1 for relu and gated, L0 for jumprelu). */
+  l1: z
+    .array(z.number().min(0).max(1e6))
+    .min(1)
+    .default([0.03])
+    .meta({ flag: '--l1 <lambda...>', description: 'sparsity coefficient λ: L1 (relu, gated) or L0 (jumprelu)' }),
+  /** Active latents for topk / batchtopk; default: the expected number of active features n(1 − S), at least 1. */
+  k: z
+    .array(z.number().int().min(1).max(100_000))
+    .min(1)
+    .optional()
+    .meta({ flag: '--k <k...>', description: 'active latents for topk/batchtopk (default: round(n(1 − S)), at least 1)', note: 'and at most --dict-size' }),
+  saeSeeds: z.number().int().min(1).max(1000).default(1).meta({ flag: '--sae-seeds <K>', description: 'SAEs per configuration, with different seeds' }),
+  saeSteps: z.number().int().min(1).max(1e9).default(10_000).meta({ flag: '--sae-steps <T>', description: 'SAE optimizer steps' }),
+  saeLr: z.number().gt(0).max(Number.MAX_VALUE).default(1e-3).meta({ flag: '--sae-lr <lr>', description: 'SAE learning rate (Adam)' }),
+  saeBatchSize: z.number().int().min(1).max(1_000_000).default(1024).meta({ flag: '--sae-batch-size <B>', description: 'SAE batch size' }),
+  saeLrSchedule: z.enum(['constant', 'linear', 'cosine']).default('constant').meta({ flag: '--sae-lr-schedule <name>', description: 'SAE learning-rate decay' }),
+  saeWarmupSteps: z.number().int().min(0).max(1e9).default(0).meta({ flag: '--sae-warmup-steps <k>', description: 'SAE learning-rate warm-up steps' }),
+  /** λ ramps linearly from 0 over these steps (Conerly et al. 2024 use 5% of training). */
+  l1WarmupSteps: z.number().int().min(0).max(1e9).default(0).meta({ flag: '--l1-warmup-steps <k>', description: 'λ ramps linearly from 0 over k steps' }),
+  bDecInit: z
+    .enum(['median', 'mean', 'zero'])
+    .default('median')
+    .meta({ flag: '--b-dec-init <how>', description: 'initial decoder bias: geometric median, mean or zero' }),
+  resample: z.enum(['none', 'simple', 'anthropic']).default('none').meta({ flag: '--resample <how>', description: 'dead-latent resampling' }),
+  /** Steps between resamplings (and none in the last 20% of training). */
+  resampleInterval: z
+    .number()
+    .int()
+    .min(1)
+    .max(1e9)
+    .default(2000)
+    .meta({ flag: '--resample-interval <T>', description: 'steps between resamplings (none in the last 20%)' }),
+  /** A latent that has not fired for this many steps is dead (for resampling and AuxK). */
+  deadWindow: z
+    .number()
+    .int()
+    .min(1)
+    .max(1e9)
+    .default(200)
+    .meta({ flag: '--dead-window <T>', description: 'a latent silent for T steps is dead (resampling, AuxK)' }),
+  auxCoefficient: z
+    .number()
+    .min(0)
+    .max(1e6)
+    .default(1 / 32)
+    .meta({ flag: '--aux-coefficient <α>', description: 'weight of topk/batchtopk AuxK loss' }),
+  /** jumprelu's straight-through kernel bandwidth ε. */
+  bandwidth: z.number().gt(0).max(1e3).default(0.01).meta({ flag: '--bandwidth <ε>', description: 'jumprelu straight-through kernel bandwidth' }),
+  /** batchtopk's EMA decay of the inference threshold. */
+  thresholdDecay: z.number().min(0).lt(1).default(0.99).meta({ flag: '--threshold-decay <β>', description: 'batchtopk inference-threshold EMA decay' }),
+  saeEvalSize: z.number().int().min(1).max(1e8).default(100_000).meta({ flag: '--sae-eval-size <N>', description: 'fresh samples for the recovery metrics' }),
+  /** Seed of the SAEs' streams; default: the toy run's seed. */
+  saeSeed: z
+    .number()
+    .int()
+    .min(0)
+    .max(4294967295)
+    .optional()
+    .meta({ flag: '--sae-seed <seed>', description: "seed of the SAEs' random streams (default: the toy run's)" }),
+});
+
+export type SaeConfigInput = z.input<typeof saeConfigSchema>;
+export type SaeConfig = z.output<typeof saeConfigSchema>;
+
+/** Per field: its flag, help text, default and allowed values, read from the schema. */
+export const SAE_FIELD_FLAGS = fieldFlags(saeConfigSchema);
+
+/** Validate and fill defaults; throws ConfigError (one line, naming the flag) on a bad value. */
+export function resolveSaeConfig(input: unknown): SaeConfig {
+  const parsed = saeConfigSchema.safeParse(input);
+  if (!parsed.success) throw new ConfigError(firstIssueMessage(parsed.error, input, SAE_FIELD_FLAGS));
+  const config = parsed.data;
+  if (config.k && config.dictSize) {
+    const largest = Math.max(...config.k);
+    const smallest = Math.min(...config.dictSize);
+    if (largest > smallest) throw new ConfigError(`--k must be at most --dict-size (got k = ${largest} > dict size ${smallest})`);
+  }
+  return config;
+}
+
+/** One SAE to train: a toy instance × one value of every swept field × a seed. */
+export interface SaeSpec {
+  index: number;
+  toyInstance: number;
+  sparsity: number;
+  arch: SaeArch;
+  dictSize: number;
+  /** null where the architecture has no such hyperparameter. */
+  l1: number | null;
+  k: number | null;
+  seed: number;
+}
+
+const USES_L1: Record<SaeArch, boolean> = { relu: true, topk: false, batchtopk: false, jumprelu: true, gated: true };
+
+/**
+ * The grid of SAEs: toy instances × arch × dict size × (l1 or k, whichever the arch uses) × seeds.
+ * Fields an architecture ignores are not swept for it, so no two SAEs are the same.
+ */
+export function expandSaeGrid(config: SaeConfig, sparsity: readonly number[], nFeatures: number): SaeSpec[] {
+  const specs: SaeSpec[] = [];
+  for (let toyInstance = 0; toyInstance < sparsity.length; toyInstance++) {
+    const expectedActive = nFeatures * (1 - sparsity[toyInstance]);
+    for (const arch of config.arch) {
+      for (const dictSize of config.dictSize ?? [nFeatures]) {
+        const sweeps: { l1: number | null; k: number | null }[] = USES_L1[arch]
+          ? config.l1.map((l1) => ({ l1, k: null }))
+          : (config.k ?? [Math.min(dictSize, Math.max(1, Math.round(expectedActive)))]).map((k) => ({ l1: null, k }));
+        for (const { l1, k } of sweeps) {
+          for (let seed = 0; seed < config.saeSeeds; seed++)
+            specs.push({ index: specs.length, toyInstance, sparsity: sparsity[toyInstance], arch, dictSize, l1, k, seed });
+        }
+      }
+    }
+  }
+  return specs;
+}
