@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { darkPixelCount, json, pngSize } from './helpers/png.js';
 import type { TopLevelSpec } from 'vega-lite';
-import { directionRecovery } from '../src/metrics/recovery.js';
+import { directionRecovery } from '../src/metrics/matching.js';
 import { renderSpec } from '../src/report/render.js';
 import {
   cosineHeatmapSpec,
