@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
-import { probabilityFromSparsity, sampleBatch, sampleInstance, type FeatureDistribution } from '../src/data/features.js';
+import { probabilityFromSparsity, type FeatureDistribution } from '../src/data/features.js';
+import { sampleBatch, sampleInstance } from '../src/data/skipSampler.js';
 import { geometricImportance, importancePerInstance } from '../src/data/importance.js';
 
 // Statistical tolerances. For a proportion estimated from N Bernoulli(p) draws, SE = √(p(1−p)/N);

@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
-import {
-  ActivityAccumulator,
-  type ActivityRecovery,
-  directionRecovery,
-  featureLatentCosines,
-  matchedPairs,
-} from '../src/metrics/recovery.js';
+import { directionRecovery, featureLatentCosines, matchedPairs } from '../src/metrics/matching.js';
+import { ActivityAccumulator, type ActivityRecovery } from '../src/metrics/recovery.js';
 
 function expectClose(actual: number, expected: number, tol = 1e-12): void {
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(tol);

@@ -4,18 +4,15 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { darkPixelCount, json, pngSize } from './helpers/png.js';
 import type { TopLevelSpec } from 'vega-lite';
-import { directionRecovery } from '../src/metrics/recovery.js';
+import { directionRecovery } from '../src/metrics/matching.js';
 import { renderSpec } from '../src/report/render.js';
-import {
-  cosineHeatmapSpec,
-  featureArrowsSpec,
-  firingFrequencySpec,
-  recoveryVsSparsitySpec,
-  recoveryVsSweepSpec,
-  writeSaePlots,
-  type SaePlotInput,
-  type SaePlotSae,
-} from '../src/report/saePlots.js';
+import { cosineHeatmapSpec } from '../src/report/sae/cosineHeatmap.js';
+import { featureArrowsSpec } from '../src/report/sae/featureArrows.js';
+import { firingFrequencySpec } from '../src/report/sae/firingFrequency.js';
+import type { SaePlotInput, SaePlotSae } from '../src/report/sae/input.js';
+import { recoveryVsSparsitySpec } from '../src/report/sae/recoveryVsSparsity.js';
+import { recoveryVsSweepSpec } from '../src/report/sae/recoveryVsSweep.js';
+import { writeSaePlots } from '../src/report/saePlots.js';
 
 const N = 5;
 const D = 8;

@@ -1,12 +1,14 @@
 // The fast samplers must give exactly the numbers of the plain ones. Frozen here: the sampler
-// of src/data/features.ts before the skip table (one Math.log per active entry) and trainSae's
+// of src/data/skipSampler.ts before the skip table (one Math.log per active entry) and trainSae's
 // sampleHidden before h was built from the active entries (a scan of every x entry). Each case
 // draws thousands of batches from the same stream with both and compares them bit for bit,
 // including the streams' states afterwards.
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
-import { sampleBatch, sampleInstance, sampleInstanceProjected, setWasmSampler, wasmSamplerAvailable, type FeatureDistribution } from '../src/data/features.js';
+import type { FeatureDistribution } from '../src/data/features.js';
+import { sampleBatch, sampleInstance, sampleInstanceProjected } from '../src/data/skipSampler.js';
+import { setWasmSampler, wasmSamplerAvailable } from '../src/data/wasmSampler.js';
 
 /** The sampler as it was: floor(log U / log(1 − p)) inactive rows before each active one. */
 function referenceSampleInstance(dist: FeatureDistribution, instance: number, rng: Rng, x: Float32Array | Float64Array, batchSize: number): void {

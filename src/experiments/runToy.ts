@@ -18,7 +18,7 @@ import {
   type HistoryRow,
   type ToyTraining,
 } from '../train/trainToy.js';
-import { sampleBatch } from '../data/features.js';
+import { sampleBatch } from '../data/skipSampler.js';
 import { restoreToyCheckpoint, toyCheckpoint, type ToyCheckpointMeta } from '../train/checkpoint.js';
 import { trainToyParallel } from '../train/toyWorkers.js';
 

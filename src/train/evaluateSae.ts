@@ -2,14 +2,8 @@
 // toy model's W_i) and activity (its latents against the true features on a fresh evaluation
 // set of saeEvalSize samples, from a stream of its own). Definitions: SAE.md, src/metrics/recovery.ts.
 
-import {
-  ActivityAccumulator,
-  directionRecovery,
-  featureLatentCosines,
-  matchedPairs,
-  type ActivityRecovery,
-  type DirectionRecovery,
-} from '../metrics/recovery.js';
+import { directionRecovery, featureLatentCosines, matchedPairs, type DirectionRecovery } from '../metrics/matching.js';
+import { ActivityAccumulator, type ActivityRecovery } from '../metrics/recovery.js';
 import { REPRESENTED_THRESHOLD, superpositionMetrics } from '../metrics/superposition.js';
 import { SAE_PURPOSE, saeRng, sampleHidden, type SaeGroup, type SaeInstance, type SaeTraining } from './trainSae.js';
 

@@ -5,7 +5,8 @@
 import { Rng, shuffle } from '../core/rng.js';
 import { adamStepAt, createAdamState, type AdamOptions, type AdamState } from '../core/adam.js';
 import { learningRateInto, type LrSchedule } from '../core/schedule.js';
-import { probabilityFromSparsity, sampleBatch, type FeatureDistribution } from '../data/features.js';
+import { probabilityFromSparsity, type FeatureDistribution } from '../data/features.js';
+import { sampleBatch } from '../data/skipSampler.js';
 import { geometricImportance, importancePerInstance } from '../data/importance.js';
 import type { ToyModelGrads, ToyModelParams, ToyModelShape } from '../kernels/toy/types.js';
 import { createGrads, createParams, createWorkspace, initParams, lossAndGradients, type ToyModelWorkspace } from '../models/toyModel.js';
