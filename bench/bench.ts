@@ -3,51 +3,25 @@
 // seed's style (bench/numpy_baseline.py) — on the workloads of bench/workloads.ts.
 // Every measurement runs in its own child process (so peak RSS values do not mix), one after the
 // other; each is the median of several repeats after a warm-up (bench/timing.ts). Prints a table
-// with ratios ours / baseline and writes bench/results.json.
-//   npm run bench [-- --only W1,W4]      BENCH_REPEATS, BENCH_REPEAT_SECONDS tune the timing.
+// with ratios ours / baseline, then the scaling table (bench/scaling.ts: steps/s as n and the
+// instances grow, beside NumPy; its plot goes to docs/scaling.png), and writes bench/results.json.
+//   npm run bench [-- --only W1,W4,scaling]   BENCH_REPEATS, BENCH_REPEAT_SECONDS tune the timing.
 
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { ChildResult, HeapCheck } from './child.js';
-import { DEFAULT_TIMING, type Timing } from './timing.js';
+import type { HeapCheck } from './child.js';
+import {
+  BENCH_DIR, OPENBLAS_TUNING, cpuRatio, defined, fmt, formatTable, isMeasurement, measureRow, numpyAvailable, numpyChild, ratio, threadNote, times, tsChild,
+  type Measurement, type Row,
+} from './rows.js';
+import { measureScaling, printScalingTable, type ScalingResult } from './scaling.js';
+import { SCALING_PLOT_DIR, writeScalingPlot } from './scalingPlot.js';
+import { DEFAULT_TIMING } from './timing.js';
 import { workersAvailable } from './workers.js';
-import { BATCH, SEED, WORKLOADS, flopsPerStep, type Workload } from './workloads.js';
+import { SCALING, WORKLOADS, flopsPerStep, type Workload } from './workloads.js';
 
-const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.dirname(BENCH_DIR);
 const RESULTS_PATH = path.join(BENCH_DIR, 'results.json');
-const CHILD_TIMEOUT_MS = 300_000;
-
-interface Measurement {
-  label: string;
-  stepsPerSecond: number;
-  msPerStep: number;
-  gflops: number; // dense-equivalent FLOP count (bench/workloads.ts) × steps/s
-  peakRssMiB: number;
-  /** Steps per CPU-second of the whole process over the repeats: for single-threaded rows a rate
-   * that time-slicing by other processes does not lower (a cross-check on a busy machine). */
-  stepsPerCpuSecond: number;
-  timing: Timing;
-  finalLoss?: number;
-  /** Ours, toy workloads: instances per kernel route on the last step. */
-  routes?: Record<string, number>;
-  /** Threads the measurement should keep busy (1; the pool's workers; NumPy's BLAS threads). */
-  expectedThreads: number;
-  /** cpuPerWall < 0.8 × expectedThreads: other processes took CPU time, the rate is pessimistic. */
-  contended: boolean;
-  /** NumPy only: version, BLAS, threads, the BLAS-related environment of the child. */
-  numpy?: Record<string, unknown>;
-}
-
-interface Failure {
-  label: string;
-  error: string;
-}
-
-type Row = Measurement | Failure;
 
 interface WorkloadResult {
   name: string;
@@ -63,105 +37,6 @@ interface WorkloadResult {
   heap?: HeapCheck;
 }
 
-const isMeasurement = (row: Row | undefined): row is Measurement => row !== undefined && 'stepsPerSecond' in row;
-
-function parseChildOutput(stdout: string): unknown {
-  const line = stdout.split('\n').find((l) => l.startsWith('BENCH_RESULT '));
-  if (!line) throw new Error('no BENCH_RESULT line');
-  return JSON.parse(line.slice('BENCH_RESULT '.length));
-}
-
-function run(command: string, args: string[], env: NodeJS.ProcessEnv, input?: string): unknown {
-  const result = spawnSync(command, args, { cwd: ROOT, env, input, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS, maxBuffer: 1 << 24 });
-  if (result.error) throw result.error;
-  if (result.status !== 0) {
-    const lines = result.stderr.trim().split('\n');
-    const message = lines.find((l) => /Error\b/.test(l)) ?? lines.at(-1);
-    throw new Error(`exit ${result.status ?? result.signal}: ${message}`);
-  }
-  return parseChildOutput(result.stdout);
-}
-
-function toMeasurement(label: string, workload: Workload, raw: ChildResult & { [key: string]: unknown }, threads: number | 'blas'): Measurement {
-  const { timing, maxRssKiB, finalLoss, heap: _heap, routes, ...rest } = raw;
-  const numpy = 'numpy' in rest ? rest : undefined;
-  // OpenBLAS threads only products it finds big enough (W2's are not): one busy thread is all a
-  // BLAS row can be held to.
-  const expectedThreads = threads === 'blas' ? 1 : threads;
-  const wallSeconds = timing.rates.reduce((sum, rate) => sum + timing.stepsPerRepeat / rate, 0);
-  return {
-    label,
-    stepsPerSecond: timing.stepsPerSecond,
-    stepsPerCpuSecond: (timing.repeats * timing.stepsPerRepeat) / (timing.cpuPerWall * wallSeconds),
-    msPerStep: timing.msPerStep,
-    gflops: (flopsPerStep(workload.spec) * timing.stepsPerSecond) / 1e9,
-    peakRssMiB: maxRssKiB / 1024,
-    timing,
-    finalLoss,
-    ...(routes ? { routes } : {}),
-    expectedThreads,
-    contended: timing.cpuPerWall < 0.8 * expectedThreads,
-    ...(numpy ? { numpy } : {}),
-  };
-}
-
-function measureRow(label: string, workload: Workload, start: () => unknown, threads: number | 'blas' = 1): { row: Row; raw?: ChildResult } {
-  process.stderr.write(`  ${workload.name} ${label} … `);
-  const t0 = performance.now();
-  try {
-    const raw = start() as ChildResult & { [key: string]: unknown };
-    const row = toMeasurement(label, workload, raw, threads);
-    process.stderr.write(`${fmt(row.stepsPerSecond)} steps/s (${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
-    return { row, raw };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`failed: ${message}\n`);
-    return { row: { label, error: message } };
-  }
-}
-
-function tsChild(impl: string, workload: Workload, extra: string[] = []): () => unknown {
-  // Ours runs as the `superposition` command does (bin/superposition.js: 2 MB semi-spaces); the
-  // straightforward baseline with Node's defaults.
-  const flags = impl === 'ts' ? [] : ['--max-semi-space-size=2'];
-  const args = ['--expose-gc', ...flags, '--import', 'tsx', path.join(BENCH_DIR, 'child.ts'), impl, workload.name, ...extra];
-  return () => run(process.execPath, args, process.env);
-}
-
-/** OpenBLAS tuning variables some machines set, which can slow a current numpy. */
-const OPENBLAS_TUNING = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'];
-
-/**
- * The NumPy child's environment: OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset (unless `inherit`,
- * for the one informational row that shows their effect); 1 thread or all.
- */
-function numpyEnv(threads: 'one' | 'all', inherit = false): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  if (!inherit) for (const name of OPENBLAS_TUNING) delete env[name];
-  for (const name of ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS']) {
-    if (threads === 'one') env[name] = '1';
-    else delete env[name];
-  }
-  return env;
-}
-
-function numpyChild(workload: Workload, threads: 'one' | 'all', inherit = false): () => unknown {
-  const job = JSON.stringify({
-    spec: workload.spec,
-    batch: BATCH,
-    seed: SEED,
-    targetSeconds: DEFAULT_TIMING.targetSeconds,
-    repeats: DEFAULT_TIMING.repeats,
-    warmupSeconds: DEFAULT_TIMING.warmupSeconds,
-  });
-  return () => run('python3', [path.join(BENCH_DIR, 'numpy_baseline.py')], numpyEnv(threads, inherit), job);
-}
-
-function numpyAvailable(): string | null {
-  const probe = spawnSync('python3', ['-c', 'import numpy; print(numpy.__version__)'], { encoding: 'utf8', env: numpyEnv('one') });
-  return probe.status === 0 ? probe.stdout.trim() : null;
-}
-
 /** The worker-pool rows (W2, W3): ours through src/train/toyWorkers.ts with 1 and 2 workers. */
 function measureWorkerRows(workload: Workload): WorkloadResult['workers'] {
   if (!workersAvailable()) return { unavailable: 'src/train/toyWorkers.ts does not exist yet' };
@@ -170,17 +45,6 @@ function measureWorkerRows(workload: Workload): WorkloadResult['workers'] {
     workers2: measureRow('ours, --workers 2', workload, tsChild('workers', workload, ['--workers', '2']), 2).row,
   };
 }
-
-function ratio(a: Row | undefined, b: Row | undefined): number | undefined {
-  return isMeasurement(a) && isMeasurement(b) ? a.stepsPerSecond / b.stepsPerSecond : undefined;
-}
-
-function cpuRatio(a: Row | undefined, b: Row | undefined): number | undefined {
-  return isMeasurement(a) && isMeasurement(b) ? a.stepsPerCpuSecond / b.stepsPerCpuSecond : undefined;
-}
-
-const defined = (record: Record<string, number | undefined>) =>
-  Object.fromEntries(Object.entries(record).filter((e): e is [string, number] => e[1] !== undefined));
 
 function measureWorkload(workload: Workload, numpy: boolean): WorkloadResult {
   const ours = measureRow('ours', workload, tsChild('ours', workload, workload.name === 'W1' ? ['--heap'] : []));
@@ -220,15 +84,6 @@ function measureWorkload(workload: Workload, numpy: boolean): WorkloadResult {
 
 // ---- output ----
 
-function fmt(value: number): string {
-  if (value >= 1000) return value.toFixed(0);
-  if (value >= 100) return value.toFixed(1);
-  if (value >= 10) return value.toFixed(2);
-  return value.toFixed(3);
-}
-
-const times = (value: number | undefined) => (value === undefined ? '' : `${value.toFixed(2)}×`);
-
 function printTable(results: WorkloadResult[]): void {
   const header = ['workload', 'implementation', 'steps/s', 'ms/step', 'GFLOP/s', 'peak RSS MiB', 'CPU/wall', 'vs TS', 'vs NumPy', 'note'];
   const rows: string[][] = [];
@@ -262,28 +117,23 @@ function printTable(results: WorkloadResult[]): void {
         notes.filter(Boolean).join('; '));
     }
   }
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const right = new Set([2, 3, 4, 5, 6, 7, 8]);
-  const format = (cells: string[]) => cells.map((cell, c) => (c === cells.length - 1 ? cell : right.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ');
-  console.log(format(header));
-  console.log(format(widths.map((w, c) => (c === widths.length - 1 ? '-'.repeat(header[c].length) : '-'.repeat(w)))));
-  for (const row of rows) console.log(format(row));
-}
-
-function threadNote(row: Measurement): string {
-  const threads = row.numpy?.openblasThreads;
-  return threads === undefined ? '' : `OpenBLAS threads ${threads}${row.numpy?.openblasCore ? `, core ${row.numpy.openblasCore}` : ''}`;
+  for (const line of formatTable(header, rows, new Set([2, 3, 4, 5, 6, 7, 8]))) console.log(line);
 }
 
 // ---- main ----
 
-function main(): void {
-  const started = performance.now();
+/** `--only W1,scaling`: the named workloads, `scaling` for every scaling point (or one by name). */
+function selection(): { workloads: Workload[]; points: typeof SCALING } {
   const onlyIndex = process.argv.indexOf('--only');
   const only = onlyIndex >= 0 ? new Set(process.argv[onlyIndex + 1].split(',')) : null;
-  const workloads = WORKLOADS.filter((w) => !only || only.has(w.name));
-  const numpyVersion = numpyAvailable();
-  const machine = {
+  return {
+    workloads: WORKLOADS.filter((w) => !only || only.has(w.name)),
+    points: SCALING.filter((p) => !only || only.has('scaling') || only.has(p.name)),
+  };
+}
+
+function describeMachine(numpyVersion: string | null) {
+  return {
     date: new Date().toISOString(),
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -297,32 +147,32 @@ function main(): void {
     totalSeconds: 0,
     timing: DEFAULT_TIMING,
   };
-  process.stderr.write(`bench: ${workloads.length} workloads, ${machine.cpus} CPUs, node ${machine.node}, numpy ${machine.numpy}\n`);
-  if (machine.loadAverageAtStart[0] > 0.5 * machine.cpus)
-    process.stderr.write(`bench: warning: load average ${machine.loadAverageAtStart[0].toFixed(2)} at start — other processes compete for the CPUs\n`);
-  const results = workloads.map((w) => measureWorkload(w, numpyVersion !== null));
-  const numpyRow = results.map((r) => r.baselines.numpy).find(isMeasurement);
-  if (numpyRow?.numpy) {
-    const { blas, openblasThreads, openblasCore, openblasLibrary, threadpools } = numpyRow.numpy;
-    machine.blas = { blas, openblasCore, openblasLibrary, threadpools, threadsPinned: openblasThreads };
-    const allThreads = results.map((r) => r.baselines.numpyAllThreads).find(isMeasurement);
-    if (allThreads?.numpy) (machine.blas as Record<string, unknown>).threadsAll = allThreads.numpy.openblasThreads;
-  }
-  machine.loadAverageAtEnd = os.loadavg();
-  machine.totalSeconds = (performance.now() - started) / 1000;
+}
+type Machine = ReturnType<typeof describeMachine>;
 
-  console.log();
-  printTable(results);
+/** numpy's BLAS, its thread count pinned and free, from the first NumPy rows measured. */
+function blasOf(rows: { numpy?: Row; numpyAllThreads?: Row }[]): unknown {
+  const numpyRow = rows.map((r) => r.numpy).find(isMeasurement);
+  if (!numpyRow?.numpy) return undefined;
+  const { blas, openblasThreads, openblasCore, openblasLibrary, threadpools } = numpyRow.numpy;
+  const allThreads = rows.map((r) => r.numpyAllThreads).find(isMeasurement);
+  return { blas, openblasCore, openblasLibrary, threadpools, threadsPinned: openblasThreads, threadsAll: allThreads?.numpy?.openblasThreads };
+}
+
+function printHeapCheck(heap: HeapCheck): void {
+  const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+  console.log(
+    `\nallocation in the hot loop (ours, W1, ${heap.steps} steps after a forced GC): heap used ${kib(heap.heapUsedBefore)} → ${kib(heap.heapUsedAfter)} ` +
+      `(delta ${kib(heap.heapUsedAfter - heap.heapUsedBefore)}, ${(( heap.heapUsedAfter - heap.heapUsedBefore) / heap.steps).toFixed(1)} B/step; ` +
+      `${heap.gcDuringSteps} GCs during the steps; ${heap.historyRows} history rows pushed); after another forced GC ${kib(heap.heapUsedAfterGc)} ` +
+      `(delta ${kib(heap.heapUsedAfterGc - heap.heapUsedBefore)})`,
+  );
+}
+
+/** The notes under the workload table: heap check, routes, what the columns mean, contention. */
+function printWorkloadNotes(results: WorkloadResult[]): void {
   const heap = results.find((r) => r.heap)?.heap;
-  if (heap) {
-    const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
-    console.log(
-      `\nallocation in the hot loop (ours, W1, ${heap.steps} steps after a forced GC): heap used ${kib(heap.heapUsedBefore)} → ${kib(heap.heapUsedAfter)} ` +
-        `(delta ${kib(heap.heapUsedAfter - heap.heapUsedBefore)}, ${(( heap.heapUsedAfter - heap.heapUsedBefore) / heap.steps).toFixed(1)} B/step; ` +
-        `${heap.gcDuringSteps} GCs during the steps; ${heap.historyRows} history rows pushed); after another forced GC ${kib(heap.heapUsedAfterGc)} ` +
-        `(delta ${kib(heap.heapUsedAfterGc - heap.heapUsedBefore)})`,
-    );
-  }
+  if (heap) printHeapCheck(heap);
   const routeLine = results
     .filter((r) => isMeasurement(r.ours) && r.ours.routes)
     .map((r) => `${r.name} ${Object.entries((r.ours as Measurement).routes!).map(([route, count]) => `${route} ×${count}`).join(', ')}`);
@@ -345,6 +195,9 @@ function main(): void {
     .filter((r) => Object.keys(r.cpuTimeRatios).length > 0)
     .map((r) => `${r.name} ${times(r.cpuTimeRatios.vsTsDense)} / ${times(r.cpuTimeRatios.vsNumpy)}`);
   console.log(`cross-check in steps per CPU-second (ours vs TS / vs NumPy, single-threaded rows): ${cpuLine.join(', ')}`);
+}
+
+function printMachine(machine: Machine): void {
   const blas = machine.blas as { blas?: { name?: string; version?: string } } | undefined;
   console.log(
     `machine: ${machine.cpus} × ${machine.cpuModel}; node ${machine.node}; numpy ${machine.numpy}` +
@@ -352,9 +205,44 @@ function main(): void {
       `; load average ${machine.loadAverageAtStart[0].toFixed(2)} at start, ${machine.loadAverageAtEnd[0].toFixed(2)} at end; ` +
       `total ${machine.totalSeconds.toFixed(0)} s`,
   );
-  fs.writeFileSync(`${RESULTS_PATH}.tmp`, `${JSON.stringify({ machine, workloads: results }, null, 2)}\n`);
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const { workloads, points } = selection();
+  const numpyVersion = numpyAvailable();
+  const machine = describeMachine(numpyVersion);
+  process.stderr.write(
+    `bench: ${workloads.length} workloads, ${points.length} scaling points, ${machine.cpus} CPUs, node ${machine.node}, numpy ${machine.numpy}\n`,
+  );
+  if (machine.loadAverageAtStart[0] > 0.5 * machine.cpus)
+    process.stderr.write(`bench: warning: load average ${machine.loadAverageAtStart[0].toFixed(2)} at start — other processes compete for the CPUs\n`);
+  const results = workloads.map((w) => measureWorkload(w, numpyVersion !== null));
+  const scaling: ScalingResult[] = measureScaling(points, numpyVersion !== null);
+  machine.blas = blasOf([...results.map((r) => r.baselines), ...scaling]);
+  machine.loadAverageAtEnd = os.loadavg();
+  machine.totalSeconds = (performance.now() - started) / 1000;
+
+  if (results.length > 0) {
+    console.log();
+    printTable(results);
+    printWorkloadNotes(results);
+  }
+  if (scaling.length > 0) {
+    console.log();
+    printScalingTable(scaling);
+    if (points.length === SCALING.length) {
+      await writeScalingPlot(scaling, SCALING_PLOT_DIR);
+      console.log(`wrote ${path.relative(process.cwd(), path.join(SCALING_PLOT_DIR, 'scaling.png'))} (and .svg)`);
+    } else console.log('scaling plot not written: only part of the scaling table was measured');
+  }
+  printMachine(machine);
+  fs.writeFileSync(`${RESULTS_PATH}.tmp`, `${JSON.stringify({ machine, workloads: results, scaling }, null, 2)}\n`);
   fs.renameSync(`${RESULTS_PATH}.tmp`, RESULTS_PATH);
   console.log(`wrote ${path.relative(process.cwd(), RESULTS_PATH)}`);
 }
 
-main();
+main().catch((error) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});

@@ -1,5 +1,6 @@
 // One measurement in its own process (so peak RSS values do not mix):
 //   node --expose-gc --import tsx bench/child.ts <impl> <workload> [--workers N] [--heap]
+// workload: a name in bench/workloads.ts (W1–W5, or a scaling point such as n10000, inst100).
 // impl: ours (src/, single thread) | ts (bench/baseline.ts) | workers (src/train/toyWorkers.ts).
 // Prints one JSON line: the timing, maxRSS, and for --heap the heap used around 10,000 steps.
 
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
     const training = createToyTraining(ourToyConfig(spec));
     result.timing = await measure((k) => {
       for (let s = 0; s < k; s++) trainStep(training);
-    });
+    }, workload.timing);
     result.finalLoss = sumLosses(training);
     result.routes = {};
     for (const report of training.workspace.kernel.reports) result.routes[report.route] = (result.routes[report.route] ?? 0) + 1;

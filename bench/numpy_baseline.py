@@ -5,6 +5,10 @@ Usage:  python3 bench/numpy_baseline.py '<workload JSON>'   (or the JSON on stdi
   {"spec": {"kind": "toy", "nFeatures": 20, "nHidden": 5, "sparsity": [0.9], "importanceDecay": 0.7},
    "batch": 1024, "seed": 0, "targetSeconds": 0.6, "repeats": 5, "warmupSeconds": 0.5}
   SAE: {"spec": {"kind": "sae", "toy": {...toy spec...}, "toySteps": 2000, "dictSize": 40, "l1": 0.03}, ...}
+Any toy size runs, as the scaling table of bench/scaling.ts asks: n up to 10,000 (m = 1,000: a
+step is ~10^11 FLOP of matmuls and ~600 MiB of float32 temporaries, the dense [K, B, n] batch
+and its derivatives) and up to 100 instances. Steps over a second end the warm-up after two, and
+steps over 2 s get at most 3 repeats of one step each: the same rules as bench/timing.ts.
 Prints one JSON line: stepsPerSecond, msPerStep, the repeats, maxRssKiB, numpy's version, BLAS
 and thread count. Timing: warm-up, steps per repeat calibrated to ~targetSeconds, median rate.
 """

@@ -1,5 +1,6 @@
-// The benchmark's workloads and the FLOP count each is credited with. Shared by the parent
-// (bench.ts), the TypeScript children (child.ts) and, as JSON, the NumPy baseline.
+// The benchmark's workloads (W1–W5, and the points of the scaling table) and the FLOP count each
+// is credited with. Shared by the parent (bench.ts, scaling.ts), the TypeScript children
+// (child.ts) and, as JSON, the NumPy baseline.
 //
 // GFLOP/s are counted on the DENSE EQUIVALENT, whatever an implementation actually computes
 // (ours skips inactive inputs; the baselines do every multiply-add):
@@ -14,6 +15,8 @@
 // Not counted (but timed, identically for every implementation): data generation (including the
 // SAE's h = W x of a fresh batch), the ReLU, the loss, Adam and the decoder-norm constraint.
 // GFLOP/s = FLOP/step × steps/s / 1e9.
+
+import { DEFAULT_TIMING, type TimingOptions } from './timing.js';
 
 export const BATCH = 1024;
 export const SEED = 0;
@@ -48,6 +51,8 @@ export interface Workload {
   numpyAllThreads?: boolean;
   /** Also NumPy with the machine's OpenBLAS tuning variables kept (informational). */
   numpyTuningRow?: boolean;
+  /** Timing options of its own (ours and NumPy alike), else DEFAULT_TIMING. */
+  timing?: TimingOptions;
 }
 
 const W1_TOY: ToyWorkloadSpec = { kind: 'toy', nFeatures: 20, nHidden: 5, sparsity: [0.9], importanceDecay: 0.7 };
@@ -82,8 +87,52 @@ export const WORKLOADS: Workload[] = [
   },
 ];
 
+/** A point of the scaling table: how steps/s fall as n (features) or the instances grow. */
+export interface ScalingPoint extends Workload {
+  axis: 'features' | 'instances';
+  value: number;
+}
+
+/**
+ * Few repeats: at n = 10,000 a step takes seconds, so two warm-up steps and three timed ones
+ * (timing.ts's rule for slow steps) already take ~25 s for ours.
+ */
+const SCALING_TIMING: TimingOptions = { ...DEFAULT_TIMING, repeats: Math.min(3, DEFAULT_TIMING.repeats) };
+
+/**
+ * n features, m = n/10 hidden, S = 1 − 10/n (about 10 active features per sample), one instance.
+ * Importance uniform: under W1's 0.7^i most outputs of a large n would have I ≈ 0, hence g = 0,
+ * which our sparse-g backward skips and NumPy computes — a flattering comparison.
+ */
+function featuresPoint(n: number): ScalingPoint {
+  const m = n / 10;
+  return {
+    name: `n${n}`,
+    description: `n=${n} m=${m} S=${1 - 10 / n}, 1 instance, I = 1`,
+    spec: { kind: 'toy', nFeatures: n, nHidden: m, sparsity: [1 - 10 / n], importanceDecay: 1 },
+    numpyAllThreads: n >= 1000,
+    timing: SCALING_TIMING,
+    axis: 'features',
+    value: n,
+  };
+}
+
+/** K instances of W1's shape (n=20, m=5, S=0.9, I = 0.7^i). */
+function instancesPoint(K: number): ScalingPoint {
+  return {
+    name: `inst${K}`,
+    description: `n=20 m=5 S=0.9, ${K} instance${K === 1 ? '' : 's'} (W1's shape)`,
+    spec: { ...W1_TOY, sparsity: Array.from({ length: K }, () => 0.9) },
+    timing: SCALING_TIMING,
+    axis: 'instances',
+    value: K,
+  };
+}
+
+export const SCALING: ScalingPoint[] = [...[100, 1000, 10_000].map(featuresPoint), ...[1, 10, 100].map(instancesPoint)];
+
 export function workloadByName(name: string): Workload {
-  const workload = WORKLOADS.find((w) => w.name === name);
+  const workload = [...WORKLOADS, ...SCALING].find((w) => w.name === name);
   if (!workload) throw new Error(`unknown workload ${name}`);
   return workload;
 }
