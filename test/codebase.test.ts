@@ -7,7 +7,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers/cli.js';
 
-const ISOMORPHIC = ['src/core', 'src/data', 'src/models', 'src/metrics'];
+const ISOMORPHIC = ['src/core', 'src/data', 'src/models', 'src/metrics', 'src/kernels'];
 /** npm packages the core may use: pure ES modules with no Node API (checked when added). */
 const BROWSER_SAFE_PACKAGES = ['linear-sum-assignment'];
 

@@ -1,5 +1,5 @@
 // Feature-recovery metrics: how well an SAE's decoder and activations recover the toy model's
-// ground-truth features (SAE.md, "Recovery metrics"; ARCHITECTURE.md, math conventions).
+// ground-truth features (docs/sae.md, § Recovery metrics; ARCHITECTURE.md, math conventions).
 //
 // Directions (W: m × n stored [hidden, feat]; W_dec: m × d stored [hidden, latent]):
 //   cos(i, l)     = Ŵ_i · (W_dec,l / ‖W_dec,l‖)

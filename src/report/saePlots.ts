@@ -1,6 +1,6 @@
 /**
  * Vega-lite specs for the sparse-autoencoder (SAE) experiments: how well each SAE's decoder
- * directions recover the toy model's true feature directions W_i (SAE.md, "Recovery metrics").
+ * directions recover the toy model's true feature directions W_i (docs/sae.md, § Recovery metrics).
  *
  * Every `*Spec` function is pure: it turns a `SaePlotInput` into a vega-lite spec with inline
  * data and no I/O (aggregation over seeds and histogram binning happen here, in TypeScript, so
