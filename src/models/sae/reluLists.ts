@@ -130,22 +130,12 @@ let latentMasks = new Int32Array(64);
  * to kernelResult[0]; pre is stored unless null.
  */
 function reluNarrow(
-  m: number,
-  d: number,
-  w: Float64Array,
-  b: Float64Array,
-  bd: Float64Array,
-  h: Floats,
-  batchSize: number,
-  pre: Float64Array | null,
-  z: Float64Array,
-  count: Int32Array,
-  index: Int32Array,
-  masks: Int32Array,
+  m: number, d: number, w: Float64Array, b: Float64Array, bd: Float64Array, h: Floats, batchSize: number,
+  pre: Float64Array | null, z: Float64Array, count: Int32Array, index: Int32Array, masks: Int32Array,
 ): void {
   const u1 = m > 1, u2 = m > 2, u3 = m > 3, u4 = m > 4, u5 = m > 5, u6 = m > 6, u7 = m > 7;
   const b0 = bd[0], b1 = bd[1], b2 = bd[2], b3 = bd[3], b4 = bd[4], b5 = bd[5], b6 = bd[6], b7 = bd[7];
-  let zSum = 0;
+  kernelResult[0] = 0; // Σ z, accumulated in place
   const blockEnd = batchSize & ~7;
   for (let s = 0; s < batchSize; s += 2) {
     if ((s & 7) === 0) {
@@ -229,20 +219,33 @@ function reluNarrow(
     count[s] = n1;
     if (two) count[s + 1] = n2;
     if (s >= blockEnd) {
-      for (let k = r, end = r + n1; k < end; k++) zSum += z[r + index[k]];
-      if (two) for (let k = r2, end = r2 + n2; k < end; k++) zSum += z[r2 + index[k]];
-    } else if ((s & 7) === 6) {
-      const r0 = (s - 6) * d;
-      for (let l = 0; l < d; l++) {
-        for (let bits = masks[l]; bits !== 0; ) {
-          const low = bits & -bits;
-          zSum += z[r0 + (31 - Math.clz32(low)) * d + l];
-          bits ^= low;
-        }
-      }
+      addListedSum(z, index, r, n1, kernelResult);
+      if (two) addListedSum(z, index, r2, n2, kernelResult);
+    } else if ((s & 7) === 6) addBlockSum(z, masks, (s - 6) * d, d, kernelResult);
+  }
+}
+
+/** sum[0] += Σ z of one sample (row r) over its n listed latents, in list order. */
+function addListedSum(z: Float64Array, index: Int32Array, r: number, n: number, sum: Float64Array): void {
+  let acc = sum[0];
+  for (let k = r, end = r + n; k < end; k++) acc += z[r + index[k]];
+  sum[0] = acc;
+}
+
+/**
+ * sum[0] += Σ z of the block of 8 samples from row r0 in the 8-sample kernel's order (latent by
+ * latent, then sample by sample), replayed from the block's per-latent bit masks.
+ */
+function addBlockSum(z: Float64Array, masks: Int32Array, r0: number, d: number, sum: Float64Array): void {
+  let acc = sum[0];
+  for (let l = 0; l < d; l++) {
+    for (let bits = masks[l]; bits !== 0; ) {
+      const low = bits & -bits;
+      acc += z[r0 + (31 - Math.clz32(low)) * d + l];
+      bits ^= low;
     }
   }
-  kernelResult[0] = zSum;
+  sum[0] = acc;
 }
 
 /** Record an active entry (pre = a > 0) of sample s; returns a. Small enough to be inlined. */

@@ -107,51 +107,26 @@ export function sparseReconstructionBackwardInto(
  * Σ_s ‖h_s − ĥ_s‖² goes to kernelResult[0].
  */
 function sparseBackwardNarrow(
-  m: number,
-  d: number,
-  wt: Float64Array,
-  bd: Float64Array,
-  h: Floats,
-  z: Float64Array,
-  batchSize: number,
-  count: Int32Array,
-  index: Int32Array,
-  offsetIn: Float64Array,
-  hHat: Float64Array,
-  gradHHat: Float64Array,
-  gwt: Float64Array,
-  gwe: Float64Array,
-  gbe: Float64Array,
-  gbd: Float64Array,
-  gradZ: Float64Array | null,
-  gradPre: Float64Array | null,
+  m: number, d: number, wt: Float64Array, bd: Float64Array, h: Floats, z: Float64Array, batchSize: number, count: Int32Array, index: Int32Array,
+  offsetIn: Float64Array, hHat: Float64Array, gradHHat: Float64Array, gwt: Float64Array, gwe: Float64Array, gbe: Float64Array, gbd: Float64Array,
+  gradZ: Float64Array | null, gradPre: Float64Array | null,
 ): void {
   const offset = offsetIn[0];
-  const u1 = m > 1;
-  const u2 = m > 2;
-  const u3 = m > 3;
-  const u4 = m > 4;
-  const u5 = m > 5;
-  const u6 = m > 6;
-  const u7 = m > 7;
+  const u1 = m > 1, u2 = m > 2, u3 = m > 3, u4 = m > 4, u5 = m > 5, u6 = m > 6, u7 = m > 7;
   const b0 = bd[0], b1 = bd[1], b2 = bd[2], b3 = bd[3], b4 = bd[4], b5 = bd[5], b6 = bd[6], b7 = bd[7];
   const scale = 2 / batchSize;
   let loss = 0;
+  // Per sample, three phases that share its lanes in locals (so they stay in one function): ĥ, the error, the backward.
   for (let s = 0; s < batchSize; s++) {
-    const hRow = s * m;
-    const zRow = s * d;
-    const begin = zRow;
-    const end = zRow + count[s];
+    const hRow = s * m, zRow = s * d;
+    const begin = zRow, end = zRow + count[s];
     // ĥ_s = b_dec + Σ_active W_dec[:, l] z_l, latents in increasing order (as decode).
     let a0 = b0, a1 = b1, a2 = b2, a3 = b3, a4 = b4, a5 = b5, a6 = b6, a7 = b7;
     for (let k = begin; k < end; k++) {
       const l = index[k];
       const zl = z[zRow + l];
       const w = l << 3;
-      a0 += wt[w] * zl;
-      a1 += wt[w + 1] * zl;
-      a2 += wt[w + 2] * zl;
-      a3 += wt[w + 3] * zl;
+      a0 += wt[w] * zl; a1 += wt[w + 1] * zl; a2 += wt[w + 2] * zl; a3 += wt[w + 3] * zl;
       if (u4) {
         a4 += wt[w + 4] * zl;
         if (u5) {
@@ -164,57 +139,26 @@ function sparseBackwardNarrow(
       }
     }
     // Lanes j ≥ m are 0 throughout (zero padding); they are never read from h nor written out.
-    const h0 = h[hRow];
-    const h1 = u1 ? h[hRow + 1] : 0;
-    const h2 = u2 ? h[hRow + 2] : 0;
-    const h3 = u3 ? h[hRow + 3] : 0;
-    const h4 = u4 ? h[hRow + 4] : 0;
-    const h5 = u5 ? h[hRow + 5] : 0;
-    const h6 = u6 ? h[hRow + 6] : 0;
-    const h7 = u7 ? h[hRow + 7] : 0;
+    const h0 = h[hRow], h1 = u1 ? h[hRow + 1] : 0, h2 = u2 ? h[hRow + 2] : 0, h3 = u3 ? h[hRow + 3] : 0;
+    const h4 = u4 ? h[hRow + 4] : 0, h5 = u5 ? h[hRow + 5] : 0, h6 = u6 ? h[hRow + 6] : 0, h7 = u7 ? h[hRow + 7] : 0;
     const e0 = a0 - h0, e1 = a1 - h1, e2 = a2 - h2, e3 = a3 - h3, e4 = a4 - h4, e5 = a5 - h5, e6 = a6 - h6, e7 = a7 - h7;
     const g0 = scale * e0, g1 = scale * e1, g2 = scale * e2, g3 = scale * e3;
     const g4 = scale * e4, g5 = scale * e5, g6 = scale * e6, g7 = scale * e7;
-    loss += e0 * e0;
-    hHat[hRow] = a0;
-    gradHHat[hRow] = g0;
-    gbd[0] += g0;
+    // Per lane j: L_rec's term, ĥ_j, ∂L/∂ĥ_j and ∂L/∂b_dec,j's decoder share.
+    loss += e0 * e0; hHat[hRow] = a0; gradHHat[hRow] = g0; gbd[0] += g0;
     if (u1) {
-      loss += e1 * e1;
-      hHat[hRow + 1] = a1;
-      gradHHat[hRow + 1] = g1;
-      gbd[1] += g1;
+      loss += e1 * e1; hHat[hRow + 1] = a1; gradHHat[hRow + 1] = g1; gbd[1] += g1;
       if (u2) {
-        loss += e2 * e2;
-        hHat[hRow + 2] = a2;
-        gradHHat[hRow + 2] = g2;
-        gbd[2] += g2;
+        loss += e2 * e2; hHat[hRow + 2] = a2; gradHHat[hRow + 2] = g2; gbd[2] += g2;
         if (u3) {
-          loss += e3 * e3;
-          hHat[hRow + 3] = a3;
-          gradHHat[hRow + 3] = g3;
-          gbd[3] += g3;
+          loss += e3 * e3; hHat[hRow + 3] = a3; gradHHat[hRow + 3] = g3; gbd[3] += g3;
           if (u4) {
-            loss += e4 * e4;
-            hHat[hRow + 4] = a4;
-            gradHHat[hRow + 4] = g4;
-            gbd[4] += g4;
+            loss += e4 * e4; hHat[hRow + 4] = a4; gradHHat[hRow + 4] = g4; gbd[4] += g4;
             if (u5) {
-              loss += e5 * e5;
-              hHat[hRow + 5] = a5;
-              gradHHat[hRow + 5] = g5;
-              gbd[5] += g5;
+              loss += e5 * e5; hHat[hRow + 5] = a5; gradHHat[hRow + 5] = g5; gbd[5] += g5;
               if (u6) {
-                loss += e6 * e6;
-                hHat[hRow + 6] = a6;
-                gradHHat[hRow + 6] = g6;
-                gbd[6] += g6;
-                if (u7) {
-                  loss += e7 * e7;
-                  hHat[hRow + 7] = a7;
-                  gradHHat[hRow + 7] = g7;
-                  gbd[7] += g7;
-                }
+                loss += e6 * e6; hHat[hRow + 6] = a6; gradHHat[hRow + 6] = g6; gbd[6] += g6;
+                if (u7) { loss += e7 * e7; hHat[hRow + 7] = a7; gradHHat[hRow + 7] = g7; gbd[7] += g7; }
               }
             }
           }
@@ -242,27 +186,18 @@ function sparseBackwardNarrow(
       if (gradZ !== null) gradZ[zRow + l] = gz;
       if (gradPre !== null) gradPre[zRow + l] = gp;
       gbe[l] += gp;
-      gwt[w] += g0 * zl;
-      gwt[w + 1] += g1 * zl;
-      gwt[w + 2] += g2 * zl;
-      gwt[w + 3] += g3 * zl;
-      gwe[w] += gp * c0;
-      gwe[w + 1] += gp * c1;
-      gwe[w + 2] += gp * c2;
-      gwe[w + 3] += gp * c3;
+      // Per lane j: ∂L/∂W_dec[j, l] (stored transposed) and ∂L/∂W_enc[l, j].
+      gwt[w] += g0 * zl; gwe[w] += gp * c0;
+      gwt[w + 1] += g1 * zl; gwe[w + 1] += gp * c1;
+      gwt[w + 2] += g2 * zl; gwe[w + 2] += gp * c2;
+      gwt[w + 3] += g3 * zl; gwe[w + 3] += gp * c3;
       if (u4) {
-        gwt[w + 4] += g4 * zl;
-        gwe[w + 4] += gp * c4;
+        gwt[w + 4] += g4 * zl; gwe[w + 4] += gp * c4;
         if (u5) {
-          gwt[w + 5] += g5 * zl;
-          gwe[w + 5] += gp * c5;
+          gwt[w + 5] += g5 * zl; gwe[w + 5] += gp * c5;
           if (u6) {
-            gwt[w + 6] += g6 * zl;
-            gwe[w + 6] += gp * c6;
-            if (u7) {
-              gwt[w + 7] += g7 * zl;
-              gwe[w + 7] += gp * c7;
-            }
+            gwt[w + 6] += g6 * zl; gwe[w + 6] += gp * c6;
+            if (u7) { gwt[w + 7] += g7 * zl; gwe[w + 7] += gp * c7; }
           }
         }
       }
