@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODULES = [
   { source: 'wasm/toy/index.ts', out: 'src/kernels/toy/wasm/toyKernels.generated.ts', name: 'TOY_KERNELS_WASM' },
-  { source: 'wasm/saeRelu.ts', out: 'src/models/wasm/saeRelu.generated.ts', name: 'SAE_RELU_WASM' },
+  { source: 'wasm/saeRelu.ts', out: 'src/kernels/sae/wasm/saeRelu.generated.ts', name: 'SAE_RELU_WASM' },
   { source: 'wasm/sampler.ts', out: 'src/data/wasm/sampler.generated.ts', name: 'SAMPLER_WASM' },
 ];
 

@@ -20,7 +20,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   'src/experiments': ['src/train', 'src/report', 'src/models', 'src/kernels', 'src/data', 'src/metrics', 'src/config', 'src/core', 'src/version.ts'],
   'src/train': ['src/models', 'src/kernels', 'src/data', 'src/metrics', 'src/config', 'src/core'],
   'src/report': ['src/metrics', 'src/config', 'src/core'],
-  'src/models': ['src/kernels', 'src/data', 'src/core'],
+  'src/models': ['src/kernels', 'src/data', 'src/config', 'src/core'],
   'src/kernels': ['src/core'],
   'src/data': ['src/core'],
   'src/metrics': ['src/core'],

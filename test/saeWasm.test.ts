@@ -1,5 +1,5 @@
-// The relu SAE's WebAssembly SIMD encoder (wasm/saeRelu.ts, driven by src/models/wasm/saeRelu.ts)
-// against the JS encoder (common.ts reluEncoder, pre = null as in training), bit for bit: z (Object.is,
+// The relu SAE's WebAssembly SIMD encoder (wasm/saeRelu.ts, driven by src/kernels/sae/reluEncoder.ts)
+// against the JS encoder (src/models/sae/reluLists.ts reluEncoder, pre = null as in training), bit for bit: z (Object.is,
 // so −0 ≠ +0), the per-sample active lists, their lengths and Σ z, on random inputs over m = 1…8 (and
 // wider), d ∈ {1, 3, 40, 64}, batch sizes 1, odd ones, multiples of 8 and not, with rows of zeros and
 // of −0, float32 and float64 parameters. Then whole training steps of the relu SAE with the wasm
@@ -7,10 +7,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
-import { createActiveLatents, kernelResult, reluEncoder } from '../src/models/sae/common.js';
+import { reluEncodeWasm, reluEncoderWasmAvailable, setReluWasmEnabled } from '../src/kernels/sae/reluEncoder.js';
+import { createActiveLatents } from '../src/models/sae/activeLatents.js';
 import { reluSae } from '../src/models/sae/relu.js';
+import { reluEncoder } from '../src/models/sae/reluLists.js';
+import { kernelResult } from '../src/models/sae/scratch.js';
 import type { SaeShape } from '../src/models/sae/types.js';
-import { reluEncodeWasm, reluEncoderWasmAvailable, setReluWasmEnabled } from '../src/models/wasm/saeRelu.js';
 import { DEFAULT_HYPER, freshState, randomParams } from './sae/gradcheck.js';
 
 function sameBits(a: ArrayLike<number>, b: ArrayLike<number>, n: number): string | null {
@@ -130,9 +132,10 @@ describe('relu SAE encoder in WebAssembly SIMD', () => {
             W_dec: new Float64Array(m * d),
             b_dec: new Float64Array(m),
           };
-          const loss = reluSae.lossAndGradients(shape, params, h, B, DEFAULT_HYPER, freshState(shape), ws, grads);
+          const step = { shape, params, h, batchSize: B, hyper: DEFAULT_HYPER, state: freshState(shape), ws, grads };
+          const loss = reluSae.lossAndGradients(step);
           const fired = new Float64Array(d);
-          reluSae.countFiring!(shape, ws, B, fired);
+          reluSae.countFiring!(step, fired);
           return { loss, grads, z: ws.z.slice(0, B * d), hHat: ws.hHat.slice(0, B * m), fired };
         } finally {
           setReluWasmEnabled(true);

@@ -1,9 +1,9 @@
 // The relu SAE's encoder in float64 WebAssembly SIMD (f64x2: two samples per instruction), for the
-// training pass (src/models/sae/relu.ts through src/models/wasm/saeRelu.ts, which lays out the memory):
+// training pass (src/models/sae/relu.ts through src/kernels/sae/reluEncoder.ts, which lays out the memory):
 //
 //   pre = W_enc (h − b_dec) + b_enc,  z = ReLU(pre),  per sample the latents with pre > 0 (increasing),  Σ z.
 //
-// Bit-identical to the JS encoder (src/models/sae/common.ts, reluEncoder): every pre is
+// Bit-identical to the JS encoder (src/models/sae/reluLists.ts, reluEncoder): every pre is
 // b_l + Σ_{j<m} W_lj (h_j − b_dec,j), multiplied then added (no fused multiply-add) in increasing j,
 // and Σ z is summed in the same order: per block of 8 samples latent by latent, then sample by sample
 // (the order of the JS 8-sample kernel); past the last full block, sample by sample.

@@ -1,11 +1,13 @@
 // Measuring a trained SAE against the ground truth: directions (its decoder columns against the
 // toy model's W_i) and activity (its latents against the true features on a fresh evaluation
-// set of saeEvalSize samples, from a stream of its own). Definitions: SAE.md, src/metrics/recovery.ts.
+// set of saeEvalSize samples, from a stream of its own). Definitions: docs/sae.md, § Recovery metrics;
+// src/metrics/recovery.ts.
 
 import { directionRecovery, featureLatentCosines, matchedPairs, type DirectionRecovery } from '../metrics/matching.js';
 import { ActivityAccumulator, type ActivityRecovery } from '../metrics/recovery.js';
 import { REPRESENTED_THRESHOLD, superpositionMetrics } from '../metrics/superposition.js';
-import { SAE_PURPOSE, saeRng, sampleHidden, type SaeGroup, type SaeInstance, type SaeTraining } from './trainSae.js';
+import { SAE_PURPOSE, saeRng, sampleHidden } from './saeData.js';
+import type { SaeGroup, SaeInstance, SaeTraining } from './saeGroups.js';
 
 export interface SaeEvaluation {
   /** Toy features with ‖W_i‖ > 0.5: only these can be recovered. */
@@ -40,7 +42,8 @@ export function evaluateSaeInstance(training: SaeTraining, group: SaeGroup, inst
   for (let done = 0; done < config.saeEvalSize; done += B) {
     const size = Math.min(B, config.saeEvalSize - done);
     sampleHidden(instance, rng, x, h, size, toy);
-    arch.encode(shape, instance.params, h, size, instance.hyper, instance.state, ws);
+    instance.step.batchSize = size;
+    arch.encode(instance.step);
     accumulator.add(x, ws.z, h, ws.hHat, size);
   }
   const activity = accumulator.result();

@@ -68,7 +68,7 @@ describe('batchtopk SAE (Bussmann, Leask & Nanda 2024)', () => {
           const { params, h } = stableCase(shape, batchSize, hyper, deadSet);
           const makeState = () => stateWithDead(shape, deadSet);
           const ws = batchtopkSae.createWorkspace(shape, batchSize);
-          const loss = batchtopkSae.lossAndGradients(shape, params, h, batchSize, hyper, makeState(), ws, zeroGrads(params));
+          const loss = batchtopkSae.lossAndGradients({ shape, params, h, batchSize, hyper, state: makeState(), ws, grads: zeroGrads(params) });
           const pre = referencePre(shape, params, h, batchSize);
           const z = referenceBatchTopK(pre, k);
           Array.from(ws.z.subarray(0, z.length)).forEach((v, e) => expect(v).toBeCloseTo(z[e], 12));
@@ -108,7 +108,7 @@ describe('batchtopk SAE (Bussmann, Leask & Nanda 2024)', () => {
     const state = stateWithDead(shape, [1]);
     const ws = batchtopkSae.createWorkspace(shape, 3);
     const grads = zeroGrads(params);
-    const loss = batchtopkSae.lossAndGradients(shape, params, h, 3, hyper, state, ws, grads);
+    const loss = batchtopkSae.lossAndGradients({ shape, params, h, batchSize: 3, hyper, state, ws, grads });
     expect(Array.from(ws.z)).toEqual([3, 1.5, 0, 0, 0, 0, 0, 0, 2]);
     expect(Array.from(ws.hHat)).toEqual([1.5, 0, 2]);
     expect(loss.reconstruction).toBeCloseTo(19.25 / 3, 14);
@@ -129,7 +129,7 @@ describe('batchtopk SAE (Bussmann, Leask & Nanda 2024)', () => {
     const params = { ...handParams(), W_enc: Float64Array.of(1, 1, -1) };
     const ws = batchtopkSae.createWorkspace(shape, 2);
     const state = freshState(shape);
-    batchtopkSae.lossAndGradients(shape, params, Float64Array.of(1, 1), 2, { ...DEFAULT_HYPER, k: 1 }, state, ws, zeroGrads(params));
+    batchtopkSae.lossAndGradients({ shape, params, h: Float64Array.of(1, 1), batchSize: 2, hyper: { ...DEFAULT_HYPER, k: 1 }, state, ws, grads: zeroGrads(params) });
     expect(Array.from(ws.z)).toEqual([1, 1, 0, 0, 0, 0]);
     expect(state.threshold).toBe(1);
   });
@@ -142,23 +142,23 @@ describe('batchtopk SAE (Bussmann, Leask & Nanda 2024)', () => {
     const ws = batchtopkSae.createWorkspace(shape, 3);
     const grads = zeroGrads(params);
     // Batch 1 as above: t = 1.5, and θ < 0 before, so θ = 1.5.
-    batchtopkSae.lossAndGradients(shape, params, Float64Array.of(3, 1, -2), 3, hyper, state, ws, grads);
+    batchtopkSae.lossAndGradients({ shape, params, h: Float64Array.of(3, 1, -2), batchSize: 3, hyper, state, ws, grads });
     expect(state.threshold).toBe(1.5);
     // Batch 2, h = [1, 2, 0.5]: pre = [[1, 0.5, −1], [2, 1, −2], [0.5, 0.25, −0.5]]; keeps 2, 1 (flat
     // index 0), 1 (flat index 4), so t = 1 and θ = 0.9 · 1.5 + 0.1 · 1 = 1.45.
-    batchtopkSae.lossAndGradients(shape, params, Float64Array.of(1, 2, 0.5), 3, hyper, state, ws, grads);
+    batchtopkSae.lossAndGradients({ shape, params, h: Float64Array.of(1, 2, 0.5), batchSize: 3, hyper, state, ws, grads });
     expect(Array.from(ws.z)).toEqual([1, 0, 0, 2, 1, 0, 0, 0, 0]);
     expect(state.threshold).toBeCloseTo(1.45, 14);
     // A batch with nothing positive keeps nothing and leaves θ alone.
     const silent = { ...params, b_enc: Float64Array.of(-10, -10, -10) };
-    batchtopkSae.lossAndGradients(shape, silent, Float64Array.of(1, 2, 0.5), 3, hyper, state, ws, grads);
+    batchtopkSae.lossAndGradients({ shape, params: silent, h: Float64Array.of(1, 2, 0.5), batchSize: 3, hyper, state, ws, grads });
     expect(Array.from(ws.z)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]);
     expect(state.threshold).toBeCloseTo(1.45, 14);
     // Fewer positive entries than B·k: all are kept, and t is the smallest of them.
     // b_enc = [−1.75, 0, 0], h = [1, 2, 0.5]: pre = [[−0.75, 0.5, −1], [0.25, 1, −2], [−1.25, 0.25, −0.5]],
     // four positive entries for B·k = 6 places.
     const fewer = { ...params, b_enc: Float64Array.of(-1.75, 0, 0) };
-    batchtopkSae.lossAndGradients(shape, fewer, Float64Array.of(1, 2, 0.5), 3, { ...hyper, k: 2 }, state, ws, grads);
+    batchtopkSae.lossAndGradients({ shape, params: fewer, h: Float64Array.of(1, 2, 0.5), batchSize: 3, hyper: { ...hyper, k: 2 }, state, ws, grads });
     expect(Array.from(ws.z)).toEqual([0, 0.5, 0, 0.25, 1, 0, 0, 0.25, 0]);
     expect(state.threshold).toBeCloseTo(0.9 * 1.45 + 0.1 * 0.25, 14);
   });
@@ -170,15 +170,15 @@ describe('batchtopk SAE (Bussmann, Leask & Nanda 2024)', () => {
     const ws = batchtopkSae.createWorkspace(shape, 3);
     // θ = 1.45: pre = [[3, 1.5, −3], [1, 0.5, −1], [−2, −1, 2]] → keep 3, 1.5 and 2.
     const trained = { ...freshState(shape), threshold: 1.45 };
-    batchtopkSae.encode(shape, params, h, 3, hyper, trained, ws);
+    batchtopkSae.encode({ shape, params, h, batchSize: 3, hyper, state: trained, ws });
     expect(Array.from(ws.z)).toEqual([3, 1.5, 0, 0, 0, 0, 0, 0, 2]);
     expect(Array.from(ws.hHat)).toEqual([1.5, 0, 2]);
     // θ = 1.5 exactly: the comparison is strict, so 1.5 is dropped.
-    batchtopkSae.encode(shape, params, h, 3, hyper, { ...trained, threshold: 1.5 }, ws);
+    batchtopkSae.encode({ shape, params, h, batchSize: 3, hyper, state: { ...trained, threshold: 1.5 }, ws });
     expect(Array.from(ws.z)).toEqual([3, 0, 0, 0, 0, 0, 0, 0, 2]);
     // θ < 0 (untrained): TopK with k = 1 per sample, so sample 1 keeps its 1.
     const untrained = freshState(shape);
-    batchtopkSae.encode(shape, params, h, 3, hyper, untrained, ws);
+    batchtopkSae.encode({ shape, params, h, batchSize: 3, hyper, state: untrained, ws });
     expect(Array.from(ws.z)).toEqual([3, 0, 0, 1, 0, 0, 0, 0, 2]);
     expect(untrained.threshold).toBe(-1); // encode never moves θ
   });
@@ -197,7 +197,7 @@ describe('batchtopk SAE (Bussmann, Leask & Nanda 2024)', () => {
       const h = randomBatch(sh, batchSize, rng);
       const ws = batchtopkSae.createWorkspace(sh, batchSize);
       const state = freshState(sh);
-      batchtopkSae.lossAndGradients(sh, params, h, batchSize, { ...DEFAULT_HYPER, k }, state, ws, zeroGrads(params));
+      batchtopkSae.lossAndGradients({ shape: sh, params, h, batchSize, hyper: { ...DEFAULT_HYPER, k }, state, ws, grads: zeroGrads(params) });
       const pre = referencePre(sh, params, h, batchSize);
       const expected = referenceBatchTopK(pre, k);
       expect(pre.flat().filter((v) => v > 0).length).toBeGreaterThan(batchSize * k);

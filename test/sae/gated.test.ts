@@ -18,7 +18,7 @@ interface Reference {
 }
 
 /**
- * The gated loss written out from SAE.md, independently of the implementation, with the auxiliary
+ * The gated loss written out from docs/sae.md, § Gated, independently of the implementation, with the auxiliary
  * term's decoder given separately (frozenWdec, frozenBdec), so that it can be held fixed while
  * W_dec and b_dec are perturbed. b_dec in the centred input h − b_dec is the live parameter.
  */
@@ -65,7 +65,7 @@ function referenceLoss(shape: SaeShape, p: SaeParams, h: Float64Array, batchSize
 function analytic(shape: SaeShape, params: SaeParams, h: Float64Array, batchSize: number, hyper: SaeHyper) {
   const ws = gatedSae.createWorkspace(shape, batchSize);
   const grads = zeroGrads(params);
-  const loss = gatedSae.lossAndGradients(shape, params, h, batchSize, hyper, freshState(shape), ws, grads);
+  const loss = gatedSae.lossAndGradients({ shape, params, h, batchSize, hyper, state: freshState(shape), ws, grads });
   return { ws, grads, loss };
 }
 
@@ -191,7 +191,7 @@ describe('gated SAE (Rajamanoharan et al. 2024, "Gated SAEs")', () => {
     const { ws, loss } = analytic(shape, params, h, 6, hyper);
     const relu = reluSae.createWorkspace(shape, 6);
     const reluParams = { W_enc: params.W_enc, b_enc: params.b_enc, W_dec: params.W_dec, b_dec: params.b_dec };
-    const reluLoss = reluSae.lossAndGradients(shape, reluParams, h, 6, hyper, freshState(shape), relu, zeroGrads(reluParams));
+    const reluLoss = reluSae.lossAndGradients({ shape, params: reluParams, h, batchSize: 6, hyper, state: freshState(shape), ws: relu, grads: zeroGrads(reluParams) });
     expect(Array.from(ws.z)).toEqual(Array.from(relu.z));
     expect(Array.from(ws.hHat)).toEqual(Array.from(relu.hHat));
     expect(loss.reconstruction).toBe(reluLoss.reconstruction);
@@ -200,7 +200,7 @@ describe('gated SAE (Rajamanoharan et al. 2024, "Gated SAEs")', () => {
     expect(loss.auxiliary).toBe(loss.reconstruction);
     // encode, with a workspace for a larger batch, gives the training forward pass.
     const big = gatedSae.createWorkspace(shape, 10);
-    gatedSae.encode(shape, params, h, 6, hyper, freshState(shape), big);
+    gatedSae.encode({ shape, params, h, batchSize: 6, hyper, state: freshState(shape), ws: big });
     expect(Array.from(big.z.subarray(0, 24))).toEqual(Array.from(ws.z));
     expect(Array.from(big.hHat.subarray(0, 18))).toEqual(Array.from(ws.hHat));
   });

@@ -40,8 +40,8 @@ export function gradientErrors(
 ): Record<string, number> {
   const ws = arch.createWorkspace(shape, batchSize);
   const grads = zeroGrads(params);
-  arch.lossAndGradients(shape, params, h, batchSize, hyper, makeState(), ws, grads);
-  const lossAt = () => arch.lossAndGradients(shape, params, h, batchSize, hyper, makeState(), ws, zeroGrads(params)).total;
+  arch.lossAndGradients({ shape, params, h, batchSize, hyper, state: makeState(), ws, grads });
+  const lossAt = () => arch.lossAndGradients({ shape, params, h, batchSize, hyper, state: makeState(), ws, grads: zeroGrads(params) }).total;
   const errors: Record<string, number> = {};
   for (const [name, p] of Object.entries(params)) {
     if (skip.includes(name)) continue;

@@ -57,7 +57,7 @@ function pseudoGradientLogThreshold(shape: SaeShape, p: SaeParams, h: Float64Arr
 function analyticGrads(shape: SaeShape, params: SaeParams, h: Float64Array, batchSize: number, hyper: SaeHyper) {
   const ws = jumpreluSae.createWorkspace(shape, batchSize);
   const grads = zeroGrads(params);
-  const loss = jumpreluSae.lossAndGradients(shape, params, h, batchSize, hyper, freshState(shape), ws, grads);
+  const loss = jumpreluSae.lossAndGradients({ shape, params, h, batchSize, hyper, state: freshState(shape), ws, grads });
   return { ws, grads, loss };
 }
 
@@ -191,7 +191,7 @@ describe('jumprelu SAE (Rajamanoharan et al. 2024, "Jumping Ahead")', () => {
     const hHat = Array.from(ws.hHat);
     // A workspace for a larger batch works for a smaller one.
     const big = jumpreluSae.createWorkspace(shape, 10);
-    jumpreluSae.encode(shape, params, h, 6, DEFAULT_HYPER, freshState(shape), big);
+    jumpreluSae.encode({ shape, params, h, batchSize: 6, hyper: DEFAULT_HYPER, state: freshState(shape), ws: big });
     expect(Array.from(big.z.subarray(0, 6 * 4))).toEqual(z);
     expect(Array.from(big.hHat.subarray(0, 6 * 3))).toEqual(hHat);
   });

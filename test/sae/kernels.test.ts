@@ -1,27 +1,17 @@
-// The fast SAE kernels (src/models/sae/common.ts, relu.ts) against straightforward loops written
-// here, on random inputs: float32 parameters (as in training) and float64 (as in the gradient
+// The fast SAE kernels (src/models/sae/: encoder, decoder, reluLists, sparseReconstruction, and
+// relu.ts) against straightforward loops written here, on random inputs: float32 parameters (as in training) and float64 (as in the gradient
 // checks), shapes including m = 1, d = 1, batch 1, d < m, batches that are not a multiple of the
 // encoder's 8-sample blocks, and m on both sides of the sparse kernel's register limit (8).
 // Relative error = max |fast − reference| / max |reference| per output.
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import {
-  type ActiveLatents,
-  collectActiveLatents,
-  createActiveLatents,
-  decode,
-  decodeActive,
-  decoderBackward,
-  decoderBackwardActive,
-  encoderBackward,
-  encoderBackwardActive,
-  encoderPreActivations,
-  kernelResult,
-  reluEncoder,
-  reluPreActivations,
-  sparseReconstructionBackward,
-} from '../../src/models/sae/common.js';
+import { type ActiveLatents, collectActiveLatents, createActiveLatents } from '../../src/models/sae/activeLatents.js';
+import { decode, decodeActive, decoderBackward, decoderBackwardActive } from '../../src/models/sae/decoder.js';
+import { encoderBackward, encoderBackwardActive, encoderPreActivations } from '../../src/models/sae/encoder.js';
+import { reluEncoder, reluPreActivations } from '../../src/models/sae/reluLists.js';
+import { kernelResult } from '../../src/models/sae/scratch.js';
+import { sparseReconstructionBackward } from '../../src/models/sae/sparseReconstruction.js';
 import { reluSae } from '../../src/models/sae/relu.js';
 import type { SaeHyper, SaeShape } from '../../src/models/sae/types.js';
 
@@ -189,7 +179,7 @@ function refEncoderBackward(c: Case, gradPre: ArrayLike<number>) {
   return { gradWenc, gradBenc, gradBdec };
 }
 
-/** The ReLU SAE's loss and gradients, as SAE.md writes them. */
+/** The ReLU SAE's loss and gradients, as docs/sae.md, § ReLU (L1) writes them. */
 function refReluSae(c: Case, l1: number) {
   const pre = refPre(c);
   const z = refRelu(pre);
@@ -495,7 +485,7 @@ describe('reluSae agrees with the straightforward ReLU SAE', () => {
         b_dec: new Float64Array(c.m).fill(NaN),
       };
       const state = { stepsSinceFired: new Float64Array(c.d), deadSteps: 10, threshold: -1 };
-      const loss = reluSae.lossAndGradients(c.shape, params, c.h, c.B, HYPER, state, ws, grads);
+      const loss = reluSae.lossAndGradients({ shape: c.shape, params, h: c.h, batchSize: c.B, hyper: HYPER, state, ws, grads });
       expect(loss.reconstruction).toBe(ref.reconstruction);
       expect(Math.abs(loss.sparsity - ref.sparsity)).toBeLessThanOrEqual(TOLERANCE[c.precision] * Math.abs(ref.sparsity));
       expect(Math.abs(loss.total - (ref.reconstruction + ref.sparsity))).toBeLessThanOrEqual(TOLERANCE[c.precision] * (ref.reconstruction + ref.sparsity));
@@ -514,7 +504,7 @@ describe('reluSae agrees with the straightforward ReLU SAE', () => {
       const params = { W_enc: c.Wenc, b_enc: c.bEnc, W_dec: c.Wdec, b_dec: c.bDec };
       const ws = reluSae.createWorkspace(c.shape, c.B);
       const state = { stepsSinceFired: new Float64Array(c.d), deadSteps: 10, threshold: -1 };
-      reluSae.encode(c.shape, params, c.h, c.B, HYPER, state, ws);
+      reluSae.encode({ shape: c.shape, params, h: c.h, batchSize: c.B, hyper: HYPER, state, ws });
       expectSame(ws.pre, ref.pre, c.B * c.d, c.label);
       expectSame(ws.z, ref.z, c.B * c.d, c.label);
       expectSame(ws.hHat, ref.hHat, c.B * c.m, c.label);
@@ -530,7 +520,7 @@ describe('reluSae agrees with the straightforward ReLU SAE', () => {
     const run = (c: Case, w = ws) => {
       const grads = { W_enc: new Float64Array(c.d * c.m), b_enc: new Float64Array(c.d), W_dec: new Float64Array(c.m * c.d), b_dec: new Float64Array(c.m) };
       const params = { W_enc: c.Wenc, b_enc: c.bEnc, W_dec: c.Wdec, b_dec: c.bDec };
-      const loss = reluSae.lossAndGradients(c.shape, params, c.h, c.B, HYPER, state, w, grads);
+      const loss = reluSae.lossAndGradients({ shape: c.shape, params, h: c.h, batchSize: c.B, hyper: HYPER, state, ws: w, grads });
       const ref = refReluSae(c, HYPER.l1);
       expect(loss.reconstruction).toBe(ref.reconstruction);
       for (const name of ['W_enc', 'b_enc', 'W_dec', 'b_dec'] as const) expectClose(grads[name], ref[name], c.precision, name);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { countPositive } from '../../src/models/sae/common.js';
+import { countPositive } from '../../src/models/sae/activeLatents.js';
 import { reluSae } from '../../src/models/sae/relu.js';
 import type { SaeShape } from '../../src/models/sae/types.js';
 import { DEFAULT_HYPER, freshState, gradientErrors, randomBatch, randomParams } from './gradcheck.js';
@@ -19,7 +19,7 @@ describe('relu SAE (Bricken et al. 2023)', () => {
         const h = randomBatch(shape, batchSize, rng);
         // Keep every pre-activation away from the ReLU's kink.
         const ws = reluSae.createWorkspace(shape, batchSize);
-        reluSae.encode(shape, params, h, batchSize, DEFAULT_HYPER, freshState(shape), ws);
+        reluSae.encode({ shape, params, h, batchSize, hyper: DEFAULT_HYPER, state: freshState(shape), ws });
         for (let e = 0; e < batchSize * shape.dictSize; e++) expect(Math.abs(ws.pre[e])).toBeGreaterThan(1e-4);
         const errors = gradientErrors(reluSae, shape, params, h, batchSize, DEFAULT_HYPER, () => freshState(shape));
         for (const [name, error] of Object.entries(errors)) expect(error, name).toBeLessThan(1e-6);
@@ -36,11 +36,12 @@ describe('relu SAE (Bricken et al. 2023)', () => {
       const grads = { W_enc: new Float64Array(200), b_enc: new Float64Array(40), W_dec: new Float64Array(200), b_dec: new Float64Array(5) };
       for (const pass of ['train', 'encode'] as const) {
         const h = randomBatch(shape, batchSize, rng);
-        if (pass === 'train') reluSae.lossAndGradients(shape, params, h, batchSize, DEFAULT_HYPER, freshState(shape), ws, grads);
-        else reluSae.encode(shape, params, h, batchSize, DEFAULT_HYPER, freshState(shape), ws);
+        const step = { shape, params, h, batchSize, hyper: DEFAULT_HYPER, state: freshState(shape), ws, grads };
+        if (pass === 'train') reluSae.lossAndGradients(step);
+        else reluSae.encode(step);
         const listed = new Float64Array(40).fill(1);
         const scanned = new Float64Array(40).fill(1);
-        reluSae.countFiring!(shape, ws, batchSize, listed);
+        reluSae.countFiring!(step, listed);
         countPositive(shape, ws.z, batchSize, scanned);
         expect(Array.from(listed)).toEqual(Array.from(scanned));
         expect(scanned.some((c) => c > 1)).toBe(true);
@@ -61,7 +62,7 @@ describe('relu SAE (Bricken et al. 2023)', () => {
     };
     const ws = reluSae.createWorkspace(shape, 1);
     const grads = { W_enc: new Float64Array(2), b_enc: new Float64Array(2), W_dec: new Float64Array(2), b_dec: new Float64Array(1) };
-    const loss = reluSae.lossAndGradients(shape, params, Float64Array.of(1), 1, { ...DEFAULT_HYPER, l1: 0.1 }, freshState(shape), ws, grads);
+    const loss = reluSae.lossAndGradients({ shape, params, h: Float64Array.of(1), batchSize: 1, hyper: { ...DEFAULT_HYPER, l1: 0.1 }, state: freshState(shape), ws, grads });
     expect(Array.from(ws.z)).toEqual([0.75, 0]);
     expect(loss.reconstruction).toBe(0);
     expect(loss.sparsity).toBeCloseTo(0.075, 15);
@@ -71,7 +72,7 @@ describe('relu SAE (Bricken et al. 2023)', () => {
     expect(grads.W_enc[0]).toBeCloseTo(0.075, 15);
     expect(grads.b_dec[0]).toBeCloseTo(-0.1, 15);
     // Inference stores the pre-activations too.
-    reluSae.encode(shape, params, Float64Array.of(1), 1, DEFAULT_HYPER, freshState(shape), ws);
+    reluSae.encode({ shape, params, h: Float64Array.of(1), batchSize: 1, hyper: DEFAULT_HYPER, state: freshState(shape), ws });
     expect(Array.from(ws.pre)).toEqual([0.75, -0.25]);
     expect(Array.from(ws.z)).toEqual([0.75, 0]);
   });

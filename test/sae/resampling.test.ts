@@ -33,7 +33,9 @@ import { Rng } from '../../src/core/rng.js';
 import { resolveToyConfig } from '../../src/config/toy.js';
 import { expandSaeGrid, resolveSaeConfig, type SaeConfigInput } from '../../src/config/sae.js';
 import { createToyTraining, trainToy } from '../../src/train/trainToy.js';
-import { createSaeTraining, resampleDead, sampleHidden, saeTrainStep, type ToySource } from '../../src/train/trainSae.js';
+import { sampleHidden } from '../../src/train/saeData.js';
+import { resampleDead } from '../../src/train/saeResampling.js';
+import { createSaeTraining, saeTrainStep, type ToySource } from '../../src/train/trainSae.js';
 import { evaluateSaeInstance, type SaeEvaluation } from '../../src/train/evaluateSae.js';
 
 function trainedToy(): ToySource {

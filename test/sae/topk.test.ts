@@ -62,7 +62,7 @@ describe('topk SAE (Gao et al. 2024)', () => {
           const { params, h } = stableCase(shape, batchSize, hyper, deadSet);
           const makeState = () => stateWithDead(shape, deadSet);
           const ws = topkSae.createWorkspace(shape, batchSize);
-          const loss = topkSae.lossAndGradients(shape, params, h, batchSize, hyper, makeState(), ws, zeroGrads(params));
+          const loss = topkSae.lossAndGradients({ shape, params, h, batchSize, hyper, state: makeState(), ws, grads: zeroGrads(params) });
           // The AuxK value against the reference, with e = h − ĥ at these parameters.
           const e = h.map((v, i) => v - ws.hHat[i]);
           const pre = referencePre(shape, params, h, batchSize);
@@ -89,7 +89,7 @@ describe('topk SAE (Gao et al. 2024)', () => {
     };
     const ws = topkSae.createWorkspace(shape, 1);
     const zFor = (k: number) => {
-      topkSae.encode(shape, params, Float64Array.of(1), 1, { ...DEFAULT_HYPER, k }, freshState(shape), ws);
+      topkSae.encode({ shape, params, h: Float64Array.of(1), batchSize: 1, hyper: { ...DEFAULT_HYPER, k }, state: freshState(shape), ws });
       return Array.from(ws.z);
     };
     expect(zFor(1)).toEqual([0, 2, 0, 0, 0]);
@@ -119,7 +119,7 @@ describe('topk SAE (Gao et al. 2024)', () => {
     const state = stateWithDead(shape, [0, 1]);
     const ws = topkSae.createWorkspace(shape, 1);
     const grads = zeroGrads(params);
-    const loss = topkSae.lossAndGradients(shape, params, h, 1, hyper, state, ws, grads);
+    const loss = topkSae.lossAndGradients({ shape, params, h, batchSize: 1, hyper, state, ws, grads });
     expect(Array.from(ws.z)).toEqual([0, 0, 3]);
     expect(loss.reconstruction).toBeCloseTo(2, 14);
     expect(loss.sparsity).toBe(0);
@@ -144,12 +144,12 @@ describe('topk SAE (Gao et al. 2024)', () => {
 
     // auxK above the number of dead latents: k_aux = min(5, 2) = 2, z_aux = [2, 1, 0],
     // r = [2, 1] − e = [1.8, 2.4], ‖r‖² = 9 → auxiliary = 4.5.
-    const allDead = topkSae.lossAndGradients(shape, params, h, 1, { ...hyper, auxK: 5 }, state, ws, grads);
+    const allDead = topkSae.lossAndGradients({ shape, params, h, batchSize: 1, hyper: { ...hyper, auxK: 5 }, state, ws, grads });
     expect(allDead.auxiliary).toBeCloseTo(4.5, 14);
     // Dead means stepsSinceFired ≥ deadSteps: one step short, no latent is dead and L_aux = 0.
     const almost = stateWithDead(shape, []);
     almost.stepsSinceFired.fill(almost.deadSteps - 1);
-    expect(topkSae.lossAndGradients(shape, params, h, 1, hyper, almost, ws, grads).auxiliary).toBe(0);
+    expect(topkSae.lossAndGradients({ shape, params, h, batchSize: 1, hyper, state: almost, ws, grads }).auxiliary).toBe(0);
   });
 
   it('L0 = min(k, #positive) per sample; z matches a full sort; encode matches training', () => {
@@ -169,7 +169,7 @@ describe('topk SAE (Gao et al. 2024)', () => {
       const h = randomBatch(shape, batchSize, rng);
       const hyper = { ...DEFAULT_HYPER, k };
       const ws = topkSae.createWorkspace(shape, batchSize);
-      topkSae.lossAndGradients(shape, params, h, batchSize, hyper, freshState(shape), ws, zeroGrads(params));
+      topkSae.lossAndGradients({ shape, params, h, batchSize, hyper, state: freshState(shape), ws, grads: zeroGrads(params) });
       const trainingZ = Array.from(ws.z.subarray(0, batchSize * d));
       const pre = referencePre(shape, params, h, batchSize);
       pre.forEach((row, s) => {
@@ -182,7 +182,7 @@ describe('topk SAE (Gao et al. 2024)', () => {
         if (positive > k) cut++;
         if (positive < k) fewer++;
       });
-      topkSae.encode(shape, params, h, batchSize, hyper, freshState(shape), ws);
+      topkSae.encode({ shape, params, h, batchSize, hyper, state: freshState(shape), ws });
       expect(Array.from(ws.z.subarray(0, batchSize * d))).toEqual(trainingZ);
     }
     expect(cut).toBeGreaterThan(0);
@@ -198,9 +198,9 @@ describe('topk SAE (Gao et al. 2024)', () => {
     const state = stateWithDead(shape, [1, 4]);
     const ws = topkSae.createWorkspace(shape, 8);
     const grads = zeroGrads(params);
-    topkSae.lossAndGradients(shape, params, h, 8, hyper, state, ws, grads);
+    topkSae.lossAndGradients({ shape, params, h, batchSize: 8, hyper, state, ws, grads });
     const first = Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, Array.from(g)]));
-    topkSae.lossAndGradients(shape, params, h, 8, hyper, state, ws, grads);
+    topkSae.lossAndGradients({ shape, params, h, batchSize: 8, hyper, state, ws, grads });
     for (const [n, g] of Object.entries(grads)) expect(Array.from(g), n).toEqual(first[n]);
   });
 });

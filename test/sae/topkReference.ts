@@ -78,13 +78,14 @@ export function withFrozenResidual(
   state: SaeState,
 ): SaeArchitecture {
   const ws = arch.createWorkspace(shape, batchSize);
-  arch.lossAndGradients(shape, params, h, batchSize, hyper, state, ws, zeroGrads(params));
+  arch.lossAndGradients({ shape, params, h, batchSize, hyper, state, ws, grads: zeroGrads(params) });
   const e = h.map((v, i) => v - ws.hHat[i]);
   const dead = deadLatents(state);
   return {
     ...arch,
-    lossAndGradients(shape, p, hh, b, hy, st, w, grads) {
-      const loss = arch.lossAndGradients(shape, p, hh, b, hy, st, w, grads);
+    lossAndGradients(step) {
+      const loss = arch.lossAndGradients(step);
+      const { params: p, h: hh, batchSize: b, hyper: hy } = step;
       const auxiliary = hy.auxCoefficient * referenceAux(shape, p, referencePre(shape, p, hh, b), e, dead, hy.auxK);
       return { ...loss, auxiliary, total: loss.reconstruction + auxiliary };
     },

@@ -1,6 +1,6 @@
 // Shared by topk and batchtopk: the per-sample TopK selection (Gao et al. 2024, "Scaling and
 // evaluating sparse autoencoders", §2.3) and the AuxK auxiliary loss for dead latents (§A.2), which
-// Bussmann, Leask & Nanda 2024 also use for BatchTopK:
+// Bussmann, Leask & Nanda 2024 also use for BatchTopK (docs/sae.md, § TopK):
 //   L_aux = mean_batch ‖e − W_dec z_aux‖²,   e = h − ĥ,
 //   z_aux = the k_aux largest entries of ReLU(pre) among dead latents,   k_aux = min(auxK, #dead),
 // and the total loss adds α · L_aux (α = hyper.auxCoefficient). e is a constant target (the paper's
@@ -11,7 +11,7 @@
 // (or auxK = 0) the term is 0. In a sample where no dead latent has pre > 0, z_aux = 0 and the sample
 // still contributes ‖e‖², a constant without gradient.
 
-import type { SaeGrads, SaeHyper, SaeParams, SaeShape, SaeState, SaeWorkspace } from './types.js';
+import type { SaeShape, SaeStep, SaeWorkspace } from './types.js';
 
 /**
  * The indices of the k largest positive values[offset + c] over candidates c, sorted by decreasing
@@ -60,16 +60,8 @@ export function addAuxKBuffers(shape: SaeShape, ws: SaeWorkspace): void {
  * ∂(α L_aux)/∂W_dec to grads.W_dec and ∂(α L_aux)/∂pre to ws.gradPre (on the aux-selected latents;
  * ∂z_aux/∂pre = 1 there); the caller's encoder backward carries the latter to W_enc, b_enc, b_dec.
  */
-export function auxKLoss(
-  shape: SaeShape,
-  params: SaeParams,
-  h: ArrayLike<number>,
-  batchSize: number,
-  hyper: SaeHyper,
-  state: SaeState,
-  ws: SaeWorkspace,
-  grads: SaeGrads,
-): number {
+export function auxKLoss(step: SaeStep): number {
+  const { shape, params, h, batchSize, hyper, state, ws, grads } = step;
   const { nInput: m, dictSize: d } = shape;
   const alpha = hyper.auxCoefficient;
   if (alpha === 0) return 0;

@@ -1,5 +1,6 @@
 // BatchTopK SAE — Bussmann, Leask & Nanda 2024, "BatchTopK Sparse Autoencoders" (the BatchTopK
-// activation over a batch, and the global threshold that replaces it at inference); SAE.md "batchtopk":
+// activation over a batch, and the global threshold that replaces it at inference); docs/sae.md,
+// § BatchTopK:
 //   pre = W_enc (h − b_dec) + b_enc,   ĥ = W_dec z + b_dec,
 //   training:  z = BatchTopK_{B·k}(ReLU(pre)): the B·k largest entries of the whole [B, d] batch,
 //   L = mean_batch ‖h − ĥ‖² + α · L_aux         (the AuxK term of Gao et al. 2024, auxk.ts, which the
@@ -13,18 +14,13 @@
 // constant away from ties, so ∂z/∂pre = 1 on the kept entries and 0 elsewhere; θ does not enter
 // the training loss.
 
-import { addAuxKBuffers, auxKLoss } from './auxk.js';
-import {
-  createSharedWorkspace,
-  decode,
-  decoderBackward,
-  encoderBackward,
-  encoderPreActivations,
-  reconstructionLoss,
-  sharedParameterShapes,
-} from './common.js';
+import { addAuxKBuffers } from './auxk.js';
+import { decode } from './decoder.js';
+import { encoderPreActivations } from './encoder.js';
+import { keptLatentsLossAndGradients } from './keptLatentsLoss.js';
 import { topkActivations } from './topk.js';
-import type { SaeArchitecture, SaeGrads, SaeHyper, SaeLoss, SaeParams, SaeShape, SaeState, SaeWorkspace } from './types.js';
+import type { SaeArchitecture, SaeBatch, SaeLoss, SaeShape, SaeState, SaeStep, SaeWorkspace } from './types.js';
+import { createSharedWorkspace, sharedParameterShapes } from './workspace.js';
 
 /** Flat entry a ranks before b: larger value, or the same value and a lower index (a strict total order). */
 function ranksBefore(values: ArrayLike<number>, a: number, b: number): boolean {
@@ -79,14 +75,8 @@ function swap(index: Int32Array, a: number, b: number): void {
  * Training forward: pre, z = BatchTopK_{B·k}(ReLU(pre)), ĥ. Returns t, the smallest kept
  * activation, or −1 when nothing is positive (then nothing is kept and θ has nothing to track).
  */
-function trainingForward(
-  shape: SaeShape,
-  params: SaeParams,
-  h: ArrayLike<number>,
-  batchSize: number,
-  hyper: SaeHyper,
-  ws: SaeWorkspace,
-): number {
+function trainingForward(batch: SaeBatch): number {
+  const { shape, params, h, batchSize, hyper, ws } = batch;
   encoderPreActivations(shape, params.W_enc, params.b_enc, params.b_dec, h, batchSize, ws.pre);
   const size = batchSize * shape.dictSize;
   const kept = Math.min(Math.floor(batchSize * hyper.k), size);
@@ -113,6 +103,11 @@ function trainingForward(
   return smallest;
 }
 
+/** θ tracks t by an exponential moving average; a batch with nothing kept leaves it unchanged. */
+function trackThreshold(state: SaeState, decay: number, t: number): void {
+  if (t > 0) state.threshold = state.threshold < 0 ? t : decay * state.threshold + (1 - decay) * t;
+}
+
 export const batchtopkSae: SaeArchitecture = {
   name: 'batchtopk',
   parameterShapes: sharedParameterShapes,
@@ -127,32 +122,15 @@ export const batchtopkSae: SaeArchitecture = {
     return ws;
   },
 
-  lossAndGradients(
-    shape: SaeShape,
-    params: SaeParams,
-    h: ArrayLike<number>,
-    batchSize: number,
-    hyper: SaeHyper,
-    state: SaeState,
-    ws: SaeWorkspace,
-    grads: SaeGrads,
-  ): SaeLoss {
-    for (const name in grads) grads[name].fill(0);
-    const t = trainingForward(shape, params, h, batchSize, hyper, ws);
-    const reconstruction = reconstructionLoss(shape, h, ws.hHat, batchSize, ws.gradHHat);
-    decoderBackward(shape, params.W_dec, ws.z, ws.gradHHat, batchSize, grads.W_dec, grads.b_dec, ws.gradZ);
-    const size = batchSize * shape.dictSize;
-    // Kept entries are exactly the nonzero ones (they are positive), and only they pass gradient.
-    for (let e = 0; e < size; e++) ws.gradPre[e] = ws.z[e] !== 0 ? ws.gradZ[e] : 0;
-    const auxiliary = auxKLoss(shape, params, h, batchSize, hyper, state, ws, grads);
-    encoderBackward(shape, params.W_enc, params.b_dec, h, ws.gradPre, batchSize, grads.W_enc, grads.b_enc, grads.b_dec);
-    // θ tracks t by an exponential moving average; a batch with nothing kept leaves it unchanged.
-    const decay = hyper.thresholdDecay;
-    if (t > 0) state.threshold = state.threshold < 0 ? t : decay * state.threshold + (1 - decay) * t;
-    return { reconstruction, sparsity: 0, auxiliary, total: reconstruction + auxiliary };
+  lossAndGradients(step: SaeStep): SaeLoss {
+    const t = trainingForward(step);
+    const loss = keptLatentsLossAndGradients(step);
+    trackThreshold(step.state, step.hyper.thresholdDecay, t);
+    return loss;
   },
 
-  encode(shape, params, h, batchSize, hyper, state, ws) {
+  encode(batch: SaeBatch): void {
+    const { shape, params, h, batchSize, hyper, state, ws } = batch;
     encoderPreActivations(shape, params.W_enc, params.b_enc, params.b_dec, h, batchSize, ws.pre);
     const theta = state.threshold;
     if (theta < 0) {

@@ -1,6 +1,6 @@
 // Gated SAE — Rajamanoharan et al. 2024, "Improving Dictionary Learning with Gated Sparse
 // Autoencoders", §3 (the gated encoder, the weight sharing between its two paths, and the training
-// loss with its auxiliary task); SAE.md "gated":
+// loss with its auxiliary task); docs/sae.md, § Gated:
 //   π_gate = W_gate (h − b_dec) + b_gate,   π_mag = (exp(r_mag) ⊙ W_gate)(h − b_dec) + b_mag,
 //   z = [π_gate > 0] ⊙ ReLU(π_mag),   ĥ = W_dec z + b_dec,
 //   L = mean_batch ‖h − ĥ‖² + λ · mean_batch Σ_j ReLU(π_gate)_j + mean_batch ‖h − ĥ_gate‖²,
@@ -14,19 +14,15 @@
 // stops the gradient only in the decoder copy, not there (so does SAELens's GatedTrainingSAE, whose
 // centred input is not detached): the L1 and auxiliary terms reach b_dec through −W_gateᵀ ∂L/∂π_gate.
 
-import {
-  createSharedWorkspace,
-  decode,
-  decoderBackward,
-  encoderBackward,
-  encoderPreActivations,
-  reconstructionLoss,
-  sharedParameterShapes,
-} from './common.js';
-import type { SaeArchitecture, SaeGrads, SaeHyper, SaeLoss, SaeParams, SaeShape, SaeState, SaeWorkspace } from './types.js';
+import { decode, decoderBackward } from './decoder.js';
+import { encoderBackward, encoderPreActivations } from './encoder.js';
+import { reconstructionLoss } from './reconstruction.js';
+import type { SaeArchitecture, SaeBatch, SaeLoss, SaeParams, SaeShape, SaeStep, SaeWorkspace } from './types.js';
+import { clearGradients, createSharedWorkspace, sharedParameterShapes } from './workspace.js';
 
 /** π_gate into ws.pre, π_mag into ws.extra.piMag, z and ĥ. */
-function forward(shape: SaeShape, params: SaeParams, h: ArrayLike<number>, batchSize: number, ws: SaeWorkspace): void {
+function forward(batch: SaeBatch): void {
+  const { shape, params, h, batchSize, ws } = batch;
   const d = shape.dictSize;
   const magScale = ws.extra.magScale as Float64Array;
   const piMag = ws.extra.piMag as Float64Array;
@@ -77,16 +73,8 @@ export const gatedSae: SaeArchitecture = {
     return ws;
   },
 
-  lossAndGradients(
-    shape: SaeShape,
-    params: SaeParams,
-    h: ArrayLike<number>,
-    batchSize: number,
-    hyper: SaeHyper,
-    _state: SaeState,
-    ws: SaeWorkspace,
-    grads: SaeGrads,
-  ): SaeLoss {
+  lossAndGradients(step: SaeStep): SaeLoss {
+    const { shape, params, h, batchSize, hyper, ws, grads } = step;
     const { nInput: m, dictSize: d } = shape;
     const piMag = ws.extra.piMag as Float64Array;
     const magScale = ws.extra.magScale as Float64Array;
@@ -99,8 +87,8 @@ export const gatedSae: SaeArchitecture = {
     const Wdec = params.W_dec;
     const lambda = hyper.l1;
 
-    for (const name in grads) grads[name].fill(0);
-    forward(shape, params, h, batchSize, ws);
+    clearGradients(grads);
+    forward(step);
     const reconstruction = reconstructionLoss(shape, h, ws.hHat, batchSize, ws.gradHHat);
     decoderBackward(shape, Wdec, ws.z, ws.gradHHat, batchSize, grads.W_dec, grads.b_dec, ws.gradZ);
 
@@ -148,7 +136,5 @@ export const gatedSae: SaeArchitecture = {
     return { reconstruction, sparsity, auxiliary, total: reconstruction + sparsity + auxiliary };
   },
 
-  encode(shape, params, h, batchSize, _hyper, _state, ws) {
-    forward(shape, params, h, batchSize, ws);
-  },
+  encode: forward,
 };

@@ -1,6 +1,6 @@
 // JumpReLU SAE with an L0 penalty — Rajamanoharan et al. 2024, "Jumping Ahead: Improving
 // Reconstruction Fidelity with JumpReLU Sparse Autoencoders": §3 (the JumpReLU activation and the
-// L0 loss) and §4 (training through the jump with straight-through estimators); SAE.md "jumprelu":
+// L0 loss) and §4 (training through the jump with straight-through estimators); docs/sae.md, § JumpReLU:
 //   pre = W_enc (h − b_dec) + b_enc,   θ_j = exp(t_j),   z_j = pre_j · H(pre_j − θ_j),   ĥ = W_dec z + b_dec,
 //   L = mean_batch ‖h − ĥ‖² + λ · mean_batch Σ_j H(pre_j − θ_j)          (λ = hyper.l1).
 // H(u) = [u > 0]. ∂L/∂θ is zero almost everywhere, so the paper replaces it with pseudo-derivatives
@@ -11,16 +11,11 @@
 // θ_j iff |pre_j − θ_j| < ε/2. The parameter is t = log θ (the paper's log_threshold), which keeps
 // θ > 0, so negative pre-activations are always zeroed as by a ReLU; ∂L/∂t_j = θ_j ∂L/∂θ_j.
 
-import {
-  createSharedWorkspace,
-  decode,
-  decoderBackward,
-  encoderBackward,
-  encoderPreActivations,
-  reconstructionLoss,
-  sharedParameterShapes,
-} from './common.js';
-import type { SaeArchitecture, SaeGrads, SaeHyper, SaeLoss, SaeParams, SaeShape, SaeState, SaeWorkspace } from './types.js';
+import { decode, decoderBackward } from './decoder.js';
+import { encoderBackward, encoderPreActivations } from './encoder.js';
+import { reconstructionLoss } from './reconstruction.js';
+import type { SaeArchitecture, SaeBatch, SaeLoss, SaeParams, SaeShape, SaeStep, SaeWorkspace } from './types.js';
+import { clearGradients, createSharedWorkspace, sharedParameterShapes } from './workspace.js';
 
 /**
  * θ at initialisation (and after a latent is resampled). Our h has norm ~1, so a latent's
@@ -30,7 +25,8 @@ import type { SaeArchitecture, SaeGrads, SaeHyper, SaeLoss, SaeParams, SaeShape,
  */
 export const INITIAL_THRESHOLD = 0.01;
 
-function forward(shape: SaeShape, params: SaeParams, h: ArrayLike<number>, batchSize: number, ws: SaeWorkspace): void {
+function forward(batch: SaeBatch): void {
+  const { shape, params, h, batchSize, ws } = batch;
   const d = shape.dictSize;
   const theta = ws.extra.theta as Float64Array;
   for (let l = 0; l < d; l++) theta[l] = Math.exp(params.log_threshold[l]);
@@ -61,18 +57,10 @@ export const jumpreluSae: SaeArchitecture = {
     return ws;
   },
 
-  lossAndGradients(
-    shape: SaeShape,
-    params: SaeParams,
-    h: ArrayLike<number>,
-    batchSize: number,
-    hyper: SaeHyper,
-    _state: SaeState,
-    ws: SaeWorkspace,
-    grads: SaeGrads,
-  ): SaeLoss {
-    for (const name in grads) grads[name].fill(0);
-    forward(shape, params, h, batchSize, ws);
+  lossAndGradients(step: SaeStep): SaeLoss {
+    const { shape, params, h, batchSize, hyper, ws, grads } = step;
+    clearGradients(grads);
+    forward(step);
     const reconstruction = reconstructionLoss(shape, h, ws.hHat, batchSize, ws.gradHHat);
     decoderBackward(shape, params.W_dec, ws.z, ws.gradHHat, batchSize, grads.W_dec, grads.b_dec, ws.gradZ);
     const d = shape.dictSize;
@@ -103,7 +91,5 @@ export const jumpreluSae: SaeArchitecture = {
     return { reconstruction, sparsity, auxiliary: 0, total: reconstruction + sparsity };
   },
 
-  encode(shape, params, h, batchSize, _hyper, _state, ws) {
-    forward(shape, params, h, batchSize, ws);
-  },
+  encode: forward,
 };

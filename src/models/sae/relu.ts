@@ -1,11 +1,12 @@
-// ReLU SAE with an L1 penalty — Bricken et al. 2023, "Towards Monosemanticity", Problem Setup:
+// ReLU SAE with an L1 penalty — Bricken et al. 2023, "Towards Monosemanticity", Problem Setup;
+// docs/sae.md, § ReLU (L1):
 //   z = ReLU(W_enc (h − b_dec) + b_enc),   ĥ = W_dec z + b_dec,
 //   L = mean_batch ‖h − ĥ‖² + λ · mean_batch Σ_j z_j      (z ≥ 0, so Σ_j z_j = ‖z‖₁).
 // Decoder columns are kept at unit norm by the training loop, so the L1 term cannot be gamed
 // by shrinking z and growing W_dec.
 //
 // Speed: z is sparse, and ReLU passes gradient only where pre > 0. The encoder is the only dense
-// O(B·d·m) work; it also collects, per sample, the latents with pre > 0 (common.ts,
+// O(B·d·m) work; it also collects, per sample, the latents with pre > 0 (reluLists.ts,
 // reluEncoder). ĥ, ∂L/∂ĥ, ∂L/∂z = W_decᵀ ∂L/∂ĥ and all parameter gradients then cost
 // O(L0·m) per sample (sparseReconstructionBackwardInto). Float results come back in kernelResult,
 // so a step allocates nothing. Training fills ws.z, ws.hHat and ws.gradHHat (not ws.pre:
@@ -13,22 +14,17 @@
 // ws.gradZ and ws.gradPre are not used (∂L/∂pre = ∂L/∂z + λ/B on the active
 // latents, 0 elsewhere). ws.extra.activeCount / activeIndex hold the active lists of the last batch,
 // which also give the training loop its firing counts (countFiring) without a scan of z.
-// The training pass runs the encoder in WebAssembly SIMD where available (src/models/wasm/saeRelu.ts,
+// The training pass runs the encoder in WebAssembly SIMD where available (src/kernels/sae/reluEncoder.ts,
 // bit-identical to reluEncoder), else in JS.
 
-import {
-  type ActiveLatents,
-  createActiveLatents,
-  countListed,
-  createSharedWorkspace,
-  decodeActive,
-  kernelResult,
-  reluEncoder,
-  sharedParameterShapes,
-  sparseReconstructionBackwardInto,
-} from './common.js';
-import { reluEncodeWasm, reluEncoderWasmAvailable } from '../wasm/saeRelu.js';
-import type { SaeArchitecture, SaeGrads, SaeHyper, SaeLoss, SaeParams, SaeShape, SaeState, SaeWorkspace } from './types.js';
+import { reluEncodeWasm, reluEncoderWasmAvailable } from '../../kernels/sae/reluEncoder.js';
+import { type ActiveLatents, countListed, createActiveLatents } from './activeLatents.js';
+import { decodeActive } from './decoder.js';
+import { reluEncoder } from './reluLists.js';
+import { kernelResult } from './scratch.js';
+import { sparseReconstructionBackwardInto } from './sparseReconstruction.js';
+import type { SaeArchitecture, SaeBatch, SaeLoss, SaeShape, SaeStep, SaeWorkspace } from './types.js';
+import { createSharedWorkspace, sharedParameterShapes } from './workspace.js';
 
 /** λ/B for the backward, handed over in an array (a double argument would be boxed). */
 const l1Offset = new Float64Array(1);
@@ -54,7 +50,8 @@ function activeLatents(shape: SaeShape, ws: SaeWorkspace, batchSize: number): Ac
 }
 
 /** z for a batch (and pre, unless storePre is false), and the active lists; Σ z is left in kernelResult[0]. */
-function forward(shape: SaeShape, params: SaeParams, h: ArrayLike<number>, batchSize: number, ws: SaeWorkspace, active: ActiveLatents, storePre: boolean): void {
+function forward(batch: SaeBatch, active: ActiveLatents, storePre: boolean): void {
+  const { shape, params, h, batchSize, ws } = batch;
   if (!storePre && reluEncoderWasmAvailable()) {
     // The same bits as reluEncoder, two samples per instruction (test/saeWasm.test.ts).
     reluEncodeWasm(shape.nInput, shape.dictSize, params.W_enc, params.b_enc, params.b_dec, h, batchSize, ws.z, active.count, active.index, kernelResult);
@@ -74,18 +71,10 @@ export const reluSae: SaeArchitecture = {
     return ws;
   },
 
-  lossAndGradients(
-    shape: SaeShape,
-    params: SaeParams,
-    h: ArrayLike<number>,
-    batchSize: number,
-    hyper: SaeHyper,
-    _state: SaeState,
-    ws: SaeWorkspace,
-    grads: SaeGrads,
-  ): SaeLoss {
+  lossAndGradients(step: SaeStep): SaeLoss {
+    const { shape, params, h, batchSize, hyper, ws, grads } = step;
     const active = activeLatents(shape, ws, batchSize);
-    forward(shape, params, h, batchSize, ws, active, false);
+    forward(step, active, false);
     const zSum = kernelResult[0];
     grads.W_enc.fill(0);
     grads.b_enc.fill(0);
@@ -117,14 +106,16 @@ export const reluSae: SaeArchitecture = {
     return { reconstruction, sparsity, auxiliary: 0, total: reconstruction + sparsity };
   },
 
-  countFiring(shape, ws, batchSize, fired) {
+  countFiring(batch: SaeBatch, fired: Float64Array): void {
+    const { shape, ws, batchSize } = batch;
     // The active list holds exactly the latents with pre > 0, i.e. with z = pre > 0.
     countListed(shape, activeLatents(shape, ws, batchSize), batchSize, fired);
   },
 
-  encode(shape, params, h, batchSize, _hyper, _state, ws) {
+  encode(batch: SaeBatch): void {
+    const { shape, params, batchSize, ws } = batch;
     const active = activeLatents(shape, ws, batchSize);
-    forward(shape, params, h, batchSize, ws, active, true);
+    forward(batch, active, true);
     decodeActive(shape, params.W_dec, params.b_dec, ws.z, batchSize, active, ws.hHat);
   },
 };

@@ -1,5 +1,5 @@
 // TopK SAE — Gao et al. 2024, "Scaling and evaluating sparse autoencoders": §2.3 (the TopK
-// activation) and §A.2 (the AuxK auxiliary loss); SAE.md "topk":
+// activation) and §A.2 (the AuxK auxiliary loss); docs/sae.md, § TopK:
 //   pre = W_enc (h − b_dec) + b_enc,   z = TopK_k(ReLU(pre)),   ĥ = W_dec z + b_dec,
 //   L = mean_batch ‖h − ĥ‖² + α · L_aux          (L_aux in auxk.ts; α = hyper.auxCoefficient).
 // TopK_k keeps the k largest entries of each sample and zeroes the rest, so L0 = k exactly whenever
@@ -9,17 +9,12 @@
 // Away from ties the selection is locally constant, so ∂z_j/∂pre_j = 1 on the kept latents and 0
 // elsewhere: the ordinary gradient of the piecewise-linear map.
 
-import { addAuxKBuffers, auxKLoss, selectLargestPositive } from './auxk.js';
-import {
-  createSharedWorkspace,
-  decode,
-  decoderBackward,
-  encoderBackward,
-  encoderPreActivations,
-  reconstructionLoss,
-  sharedParameterShapes,
-} from './common.js';
-import type { SaeArchitecture, SaeGrads, SaeHyper, SaeLoss, SaeParams, SaeShape, SaeState, SaeWorkspace } from './types.js';
+import { addAuxKBuffers, selectLargestPositive } from './auxk.js';
+import { decode } from './decoder.js';
+import { encoderPreActivations } from './encoder.js';
+import { keptLatentsLossAndGradients } from './keptLatentsLoss.js';
+import type { SaeArchitecture, SaeBatch, SaeLoss, SaeShape, SaeStep, SaeWorkspace } from './types.js';
+import { createSharedWorkspace, sharedParameterShapes } from './workspace.js';
 
 /**
  * z = TopK_k(ReLU(pre)) per sample from ws.pre into ws.z; order is a scratch buffer of ≥ d entries.
@@ -36,7 +31,9 @@ export function topkActivations(shape: SaeShape, k: number, batchSize: number, w
   }
 }
 
-function forward(shape: SaeShape, params: SaeParams, h: ArrayLike<number>, batchSize: number, hyper: SaeHyper, ws: SaeWorkspace): void {
+/** pre, z = TopK_k(ReLU(pre)) and ĥ into the workspace. */
+function forward(batch: SaeBatch): void {
+  const { shape, params, h, batchSize, hyper, ws } = batch;
   encoderPreActivations(shape, params.W_enc, params.b_enc, params.b_dec, h, batchSize, ws.pre);
   topkActivations(shape, hyper.k, batchSize, ws, ws.extra.order as Int32Array);
   decode(shape, params.W_dec, params.b_dec, ws.z, batchSize, ws.hHat);
@@ -54,30 +51,10 @@ export const topkSae: SaeArchitecture = {
     return ws;
   },
 
-  lossAndGradients(
-    shape: SaeShape,
-    params: SaeParams,
-    h: ArrayLike<number>,
-    batchSize: number,
-    hyper: SaeHyper,
-    state: SaeState,
-    ws: SaeWorkspace,
-    grads: SaeGrads,
-  ): SaeLoss {
-    for (const name in grads) grads[name].fill(0);
-    forward(shape, params, h, batchSize, hyper, ws);
-    const reconstruction = reconstructionLoss(shape, h, ws.hHat, batchSize, ws.gradHHat);
-    decoderBackward(shape, params.W_dec, ws.z, ws.gradHHat, batchSize, grads.W_dec, grads.b_dec, ws.gradZ);
-    const size = batchSize * shape.dictSize;
-    // Kept entries are exactly the nonzero ones (they are positive), and only they pass gradient.
-    for (let e = 0; e < size; e++) ws.gradPre[e] = ws.z[e] !== 0 ? ws.gradZ[e] : 0;
-    // After the main backward: AuxK adds its own ∂/∂pre on the aux-selected dead latents.
-    const auxiliary = auxKLoss(shape, params, h, batchSize, hyper, state, ws, grads);
-    encoderBackward(shape, params.W_enc, params.b_dec, h, ws.gradPre, batchSize, grads.W_enc, grads.b_enc, grads.b_dec);
-    return { reconstruction, sparsity: 0, auxiliary, total: reconstruction + auxiliary };
+  lossAndGradients(step: SaeStep): SaeLoss {
+    forward(step);
+    return keptLatentsLossAndGradients(step);
   },
 
-  encode(shape, params, h, batchSize, hyper, _state, ws) {
-    forward(shape, params, h, batchSize, hyper, ws);
-  },
+  encode: forward,
 };

@@ -1,11 +1,14 @@
-// The interface every SAE architecture implements. Shapes follow SAE.md:
+// The interface every SAE architecture implements, and the step object its passes take. Shapes
+// follow docs/sae.md, § Architectures:
 //   pre = W_enc (h − b_dec) + b_enc   (W_enc: d×m),   ĥ = W_dec z + b_dec   (W_dec: m×d),
 // with z computed from pre by the architecture. One architecture object works on ONE instance:
 // its parameters are views into the per-instance slices of a group's buffers.
 
-export type SaeArch = 'relu' | 'topk' | 'batchtopk' | 'jumprelu' | 'gated';
+import type { SaeArch } from '../../config/sae.js';
 
-export const SAE_ARCHS: readonly SaeArch[] = ['relu', 'topk', 'batchtopk', 'jumprelu', 'gated'];
+// The names live with the config schema (src/config/sae.ts), which validates them; the registry
+// (index.ts) is typed by them, so an architecture named there and not built here fails to compile.
+export type { SaeArch };
 
 export interface SaeShape {
   nInput: number; // m, the toy model's hidden size
@@ -63,6 +66,26 @@ export interface SaeWorkspace {
   extra: Record<string, Float64Array | Int32Array>;
 }
 
+/**
+ * One batch through one SAE: everything a forward pass reads and writes. Built once per SAE and
+ * reused (the training loop only changes batchSize when a batch is shorter), so a step allocates
+ * nothing; the architectures read its fields and pass the arrays on to the kernels.
+ */
+export interface SaeBatch {
+  shape: SaeShape;
+  params: SaeParams;
+  h: ArrayLike<number>; // [batch, input]
+  batchSize: number;
+  hyper: SaeHyper;
+  state: SaeState;
+  ws: SaeWorkspace;
+}
+
+/** A training step's context (in the spirit of SAELens's TrainStepInput): a batch and the gradients it fills. */
+export interface SaeStep extends SaeBatch {
+  grads: SaeGrads;
+}
+
 export interface SaeArchitecture {
   readonly name: SaeArch;
   /** Per-instance parameter shapes, including the shared W_enc [d, m], b_enc [d], W_dec [m, d], b_dec [m]. */
@@ -74,24 +97,15 @@ export interface SaeArchitecture {
   initExtra(shape: SaeShape, params: SaeParams, hyper: SaeHyper): void;
   createWorkspace(shape: SaeShape, maxBatch: number): SaeWorkspace;
   /**
-   * Loss on a batch h [batch, input] and its gradient (overwriting grads); fills ws.z and ws.hHat.
-   * Training-time only state (batchtopk's θ) is updated here.
+   * Loss on the batch step.h [batch, input] and its gradient (overwriting step.grads); fills ws.z
+   * and ws.hHat. Training-time only state (batchtopk's θ) is updated here.
    */
-  lossAndGradients(
-    shape: SaeShape,
-    params: SaeParams,
-    h: ArrayLike<number>,
-    batchSize: number,
-    hyper: SaeHyper,
-    state: SaeState,
-    ws: SaeWorkspace,
-    grads: SaeGrads,
-  ): SaeLoss;
+  lossAndGradients(step: SaeStep): SaeLoss;
   /**
    * Optional: add to fired[l] the number of samples of the last lossAndGradients batch with z > 0 on
    * latent l, from the architecture's own lists (the training loop scans ws.z when it is absent).
    */
-  countFiring?(shape: SaeShape, ws: SaeWorkspace, batchSize: number, fired: Float64Array): void;
+  countFiring?(batch: SaeBatch, fired: Float64Array): void;
   /** Inference: z [batch, latent] and ĥ [batch, input] into ws.z and ws.hHat. */
-  encode(shape: SaeShape, params: SaeParams, h: ArrayLike<number>, batchSize: number, hyper: SaeHyper, state: SaeState, ws: SaeWorkspace): void;
+  encode(batch: SaeBatch): void;
 }

@@ -1,0 +1,44 @@
+// What an SAE reads: the trained toy model (its weights and feature distribution), and the SAE's
+// own random streams keyed by (seed, toy instance, SAE seed, purpose), so SAEs that differ only in
+// λ or k see the same data and start from the same decoder (a controlled sweep).
+
+import { Rng } from '../core/rng.js';
+import type { FeatureDistribution } from '../data/features.js';
+import { sampleInstanceProjected } from '../data/skipSampler.js';
+import type { SaeConfig, SaeSpec } from '../config/sae.js';
+
+/** Stream ids: Rng.stream(seed, SAE_STREAM, toyInstance, saeSeed, purpose). */
+const SAE_STREAM = 100;
+export const SAE_PURPOSE = { data: 0, init: 1, evaluation: 2, resample: 3 } as const;
+
+/** The trained toy model the SAEs read: its weights and its data distribution. */
+export interface ToySource {
+  nFeatures: number; // n
+  nHidden: number; // m
+  W: Float32Array; // [inst, hidden, feat]
+  featureProbability: Float64Array; // [inst, feat]
+  seed: number;
+}
+
+/** One toy instance as an SAE's data source. */
+export interface HiddenSource {
+  toyW: Float32Array; // [hidden, feat] view
+  dist: FeatureDistribution; // one instance
+}
+
+export function saeRng(toy: ToySource, config: SaeConfig, spec: SaeSpec, purpose: number): Rng {
+  return Rng.stream(config.saeSeed ?? toy.seed, SAE_STREAM, spec.toyInstance, spec.seed, purpose);
+}
+
+export function toyDistribution(toy: ToySource, toyInstance: number): FeatureDistribution {
+  const n = toy.nFeatures;
+  return { nInstances: 1, nFeatures: n, featureProbability: toy.featureProbability.subarray(toyInstance * n, (toyInstance + 1) * n) };
+}
+
+/**
+ * Fresh x [batch, feat] from the instance's distribution and h = W x [batch, hidden], h built from
+ * the active entries as they are drawn (bit-identical to a scan of x; features.ts).
+ */
+export function sampleHidden(source: HiddenSource, rng: Rng, x: Float32Array, h: Float64Array, batchSize: number, toy: ToySource): void {
+  sampleInstanceProjected(source.dist, 0, rng, x, batchSize, source.toyW, toy.nHidden, h);
+}
