@@ -1,5 +1,5 @@
 // The relu SAE's WebAssembly SIMD encoder (wasm/saeRelu.ts, driven by src/kernels/sae/reluEncoder.ts)
-// against the JS encoder (src/models/sae/reluLists.ts reluEncoder, pre = null as in training), bit for bit: z (Object.is,
+// against the JS encoder (src/kernels/sae/reluLists.ts reluEncoder, pre = null as in training), bit for bit: z (Object.is,
 // so −0 ≠ +0), the per-sample active lists, their lengths and Σ z, on random inputs over m = 1…8 (and
 // wider), d ∈ {1, 3, 40, 64}, batch sizes 1, odd ones, multiples of 8 and not, with rows of zeros and
 // of −0, float32 and float64 parameters. Then whole training steps of the relu SAE with the wasm
@@ -8,10 +8,10 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
 import { reluEncodeWasm, reluEncoderWasmAvailable, setReluWasmEnabled } from '../src/kernels/sae/reluEncoder.js';
-import { createActiveLatents } from '../src/models/sae/activeLatents.js';
+import { createActiveLatents } from '../src/kernels/sae/activeLatents.js';
 import { reluSae } from '../src/models/sae/relu.js';
-import { reluEncoder } from '../src/models/sae/reluLists.js';
-import { kernelResult } from '../src/models/sae/scratch.js';
+import { reluEncoder } from '../src/kernels/sae/reluLists.js';
+import { kernelResult } from '../src/kernels/sae/scratch.js';
 import type { SaeShape } from '../src/models/sae/types.js';
 import { DEFAULT_HYPER, freshState, randomParams } from './sae/gradcheck.js';
 

@@ -8,7 +8,7 @@ import { createAdamState, type AdamOptions, type AdamState } from '../core/adam.
 import { geometricMedian } from '../core/geometricMedian.js';
 import type { LrSchedule } from '../core/schedule.js';
 import type { FeatureDistribution } from '../data/features.js';
-import { normaliseDecoderColumns } from '../models/sae/decoderNorm.js';
+import { normaliseDecoderColumns } from '../kernels/sae/decoderNorm.js';
 import { saeArchitecture } from '../models/sae/index.js';
 import type { SaeArchitecture, SaeGrads, SaeHyper, SaeParams, SaeShape, SaeState, SaeStep, SaeWorkspace } from '../models/sae/types.js';
 import type { SaeConfig, SaeSpec } from '../config/sae.js';

@@ -5,8 +5,8 @@
 
 import { adamStepAt } from '../core/adam.js';
 import { learningRateInto } from '../core/schedule.js';
-import { countPositive } from '../models/sae/activeLatents.js';
-import { normaliseDecoderColumns, removeParallelGradient } from '../models/sae/decoderNorm.js';
+import { countPositive } from '../kernels/sae/activeLatents.js';
+import { normaliseDecoderColumns, removeParallelGradient } from '../kernels/sae/decoderNorm.js';
 import { sampleHidden } from './saeData.js';
 import type { SaeGroup, SaeInstance, SaeTraining } from './saeGroups.js';
 import { resampleDead, resamplingDue } from './saeResampling.js';

@@ -6,12 +6,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { type ActiveLatents, collectActiveLatents, createActiveLatents } from '../../src/models/sae/activeLatents.js';
-import { decode, decodeActive, decoderBackward, decoderBackwardActive } from '../../src/models/sae/decoder.js';
-import { encoderBackward, encoderBackwardActive, encoderPreActivations } from '../../src/models/sae/encoder.js';
-import { reluEncoder, reluPreActivations } from '../../src/models/sae/reluLists.js';
-import { kernelResult } from '../../src/models/sae/scratch.js';
-import { sparseReconstructionBackward } from '../../src/models/sae/sparseReconstruction.js';
+import { type ActiveLatents, collectActiveLatents, createActiveLatents } from '../../src/kernels/sae/activeLatents.js';
+import { decode, decodeActive, decoderBackward, decoderBackwardActive } from '../../src/kernels/sae/decoder.js';
+import { encoderBackward, encoderBackwardActive, encoderPreActivations } from '../../src/kernels/sae/encoder.js';
+import { reluEncoder, reluPreActivations } from '../../src/kernels/sae/reluLists.js';
+import { kernelResult } from '../../src/kernels/sae/scratch.js';
+import { sparseReconstructionBackward } from '../../src/kernels/sae/sparseReconstruction.js';
 import { reluSae } from '../../src/models/sae/relu.js';
 import type { SaeHyper, SaeShape } from '../../src/models/sae/types.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/core/rng.js';
-import { countPositive } from '../../src/models/sae/activeLatents.js';
+import { countPositive } from '../../src/kernels/sae/activeLatents.js';
 import { reluSae } from '../../src/models/sae/relu.js';
 import type { SaeShape } from '../../src/models/sae/types.js';
 import { DEFAULT_HYPER, freshState, gradientErrors, randomBatch, randomParams } from './gradcheck.js';

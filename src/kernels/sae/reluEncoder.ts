@@ -1,7 +1,7 @@
 // The relu SAE's encoder in float64 WebAssembly SIMD (wasm/saeRelu.ts, compiled by
 // scripts/build-wasm.mjs into the base64 of wasm/saeRelu.generated.ts): pre = W_enc (h − b_dec) + b_enc,
 // z = ReLU(pre), the per-sample lists of latents with pre > 0 and Σ z, two samples per instruction,
-// bit-identical to the JS encoder (src/models/sae/reluLists.ts, reluEncoder; test/saeWasm.test.ts).
+// bit-identical to the JS encoder (src/kernels/sae/reluLists.ts, reluEncoder; test/saeWasm.test.ts).
 // Used by the relu SAE's training pass (src/models/sae/relu.ts), which falls back to the JS encoder
 // where reluEncoderWasmAvailable() is false.
 //
@@ -123,7 +123,7 @@ function ensureMemory(s: ReluState, end: number): void {
 }
 
 /**
- * The relu encoder (as src/models/sae/reluLists.ts reluEncoder with pre = null): z [batch, latent] (written whole),
+ * The relu encoder (as src/kernels/sae/reluLists.ts reluEncoder with pre = null): z [batch, latent] (written whole),
  * the active lists (count [batch], index [batch, latent]: the first count[s] entries of row s, the
  * rest undefined) and Σ z into result[0]. W [latent, input], bias [latent], bDec [input]; h [batch, input].
  */
@@ -148,7 +148,7 @@ export function reluEncodeWasm(
   for (let e = 0; e < d * m; e++) f64[W64 + e] = W[e];
   const b64 = L.b >> 3;
   for (let l = 0; l < d; l++) f64[b64 + l] = bias[l];
-  // h − b_dec, by block of 8 samples (as src/models/sae/encoder.ts centreBlock); the padding lanes are zeros.
+  // h − b_dec, by block of 8 samples (as src/kernels/sae/encoder.ts centreBlock); the padding lanes are zeros.
   const C64 = L.C >> 3;
   for (let j = 0; j < m; j++) {
     const c = +bDec[j];

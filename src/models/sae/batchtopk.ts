@@ -15,8 +15,8 @@
 // the training loss.
 
 import { addAuxKBuffers } from './auxk.js';
-import { decode } from './decoder.js';
-import { encoderPreActivations } from './encoder.js';
+import { decode } from '../../kernels/sae/decoder.js';
+import { encoderPreActivations } from '../../kernels/sae/encoder.js';
 import { keptLatentsLossAndGradients } from './keptLatentsLoss.js';
 import { topkActivations } from './topk.js';
 import type { SaeArchitecture, SaeBatch, SaeLoss, SaeShape, SaeState, SaeStep, SaeWorkspace } from './types.js';

@@ -14,9 +14,9 @@
 // stops the gradient only in the decoder copy, not there (so does SAELens's GatedTrainingSAE, whose
 // centred input is not detached): the L1 and auxiliary terms reach b_dec through −W_gateᵀ ∂L/∂π_gate.
 
-import { decode, decoderBackward } from './decoder.js';
-import { encoderBackward, encoderPreActivations } from './encoder.js';
-import { reconstructionLoss } from './reconstruction.js';
+import { decode, decoderBackward } from '../../kernels/sae/decoder.js';
+import { encoderBackward, encoderPreActivations } from '../../kernels/sae/encoder.js';
+import { reconstructionLoss } from '../../kernels/sae/reconstruction.js';
 import type { SaeArchitecture, SaeBatch, SaeLoss, SaeParams, SaeShape, SaeStep, SaeWorkspace } from './types.js';
 import { clearGradients, createSharedWorkspace, sharedParameterShapes } from './workspace.js';
 

@@ -11,9 +11,9 @@
 // θ_j iff |pre_j − θ_j| < ε/2. The parameter is t = log θ (the paper's log_threshold), which keeps
 // θ > 0, so negative pre-activations are always zeroed as by a ReLU; ∂L/∂t_j = θ_j ∂L/∂θ_j.
 
-import { decode, decoderBackward } from './decoder.js';
-import { encoderBackward, encoderPreActivations } from './encoder.js';
-import { reconstructionLoss } from './reconstruction.js';
+import { decode, decoderBackward } from '../../kernels/sae/decoder.js';
+import { encoderBackward, encoderPreActivations } from '../../kernels/sae/encoder.js';
+import { reconstructionLoss } from '../../kernels/sae/reconstruction.js';
 import type { SaeArchitecture, SaeBatch, SaeLoss, SaeParams, SaeShape, SaeStep, SaeWorkspace } from './types.js';
 import { clearGradients, createSharedWorkspace, sharedParameterShapes } from './workspace.js';
 

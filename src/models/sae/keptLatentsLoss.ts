@@ -4,9 +4,9 @@
 // backward they share.
 
 import { auxKLoss } from './auxk.js';
-import { decoderBackward } from './decoder.js';
-import { encoderBackward } from './encoder.js';
-import { reconstructionLoss } from './reconstruction.js';
+import { decoderBackward } from '../../kernels/sae/decoder.js';
+import { encoderBackward } from '../../kernels/sae/encoder.js';
+import { reconstructionLoss } from '../../kernels/sae/reconstruction.js';
 import type { SaeLoss, SaeStep } from './types.js';
 import { clearGradients } from './workspace.js';
 

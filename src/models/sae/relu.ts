@@ -18,11 +18,11 @@
 // bit-identical to reluEncoder), else in JS.
 
 import { reluEncodeWasm, reluEncoderWasmAvailable } from '../../kernels/sae/reluEncoder.js';
-import { type ActiveLatents, countListed, createActiveLatents } from './activeLatents.js';
-import { decodeActive } from './decoder.js';
-import { reluEncoder } from './reluLists.js';
-import { kernelResult } from './scratch.js';
-import { sparseReconstructionBackwardInto } from './sparseReconstruction.js';
+import { type ActiveLatents, countListed, createActiveLatents } from '../../kernels/sae/activeLatents.js';
+import { decodeActive } from '../../kernels/sae/decoder.js';
+import { reluEncoder } from '../../kernels/sae/reluLists.js';
+import { kernelResult } from '../../kernels/sae/scratch.js';
+import { sparseReconstructionBackwardInto } from '../../kernels/sae/sparseReconstruction.js';
 import type { SaeArchitecture, SaeBatch, SaeLoss, SaeShape, SaeStep, SaeWorkspace } from './types.js';
 import { createSharedWorkspace, sharedParameterShapes } from './workspace.js';
 

@@ -10,8 +10,8 @@
 // elsewhere: the ordinary gradient of the piecewise-linear map.
 
 import { addAuxKBuffers, selectLargestPositive } from './auxk.js';
-import { decode } from './decoder.js';
-import { encoderPreActivations } from './encoder.js';
+import { decode } from '../../kernels/sae/decoder.js';
+import { encoderPreActivations } from '../../kernels/sae/encoder.js';
 import { keptLatentsLossAndGradients } from './keptLatentsLoss.js';
 import type { SaeArchitecture, SaeBatch, SaeLoss, SaeShape, SaeStep, SaeWorkspace } from './types.js';
 import { createSharedWorkspace, sharedParameterShapes } from './workspace.js';

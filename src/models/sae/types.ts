@@ -10,10 +10,9 @@ import type { SaeArch } from '../../config/sae.js';
 // (index.ts) is typed by them, so an architecture named there and not built here fails to compile.
 export type { SaeArch };
 
-export interface SaeShape {
-  nInput: number; // m, the toy model's hidden size
-  dictSize: number; // d, the number of latents
-}
+import type { SaeShape } from '../../kernels/sae/types.js';
+
+export type { SaeShape };
 
 /** Per-instance parameter tensors, by name (e.g. W_enc, b_enc, W_dec, b_dec), stored as float32. */
 export type SaeParams = Record<string, Float32Array | Float64Array>;
