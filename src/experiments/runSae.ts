@@ -108,7 +108,7 @@ export interface SaeRunOptions {
 /** Fields swept with more than one value (for the recovery-vs-flag plots). */
 export function sweptFields(config: SaeConfig): ('l1' | 'k' | 'dictSize')[] {
   const fields: ('l1' | 'k' | 'dictSize')[] = [];
-  if (config.l1.length > 1) fields.push('l1');
+  if ((config.l1?.length ?? 0) > 1) fields.push('l1');
   if ((config.k?.length ?? 0) > 1) fields.push('k');
   if ((config.dictSize?.length ?? 0) > 1) fields.push('dictSize');
   return fields;
