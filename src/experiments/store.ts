@@ -15,13 +15,6 @@ export function writeJson(file: string, value: unknown): void {
   writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** CSV with the given columns, one line per row. */
-export function toCsv(rows: readonly Record<string, number | string>[], columns: readonly string[]): string {
-  const lines = [columns.join(',')];
-  for (const row of rows) lines.push(columns.map((c) => String(row[c])).join(','));
-  return `${lines.join('\n')}\n`;
-}
-
 /** True when `dir` is missing or an empty folder: the only places a new run may write. */
 export function isFreshDir(dir: string): boolean {
   if (!fs.existsSync(dir)) return true;

@@ -4,7 +4,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { toCsv, writeFileAtomic } from '../store.js';
+import { toCsv } from '../../core/csv.js';
+import { writeFileAtomic } from '../store.js';
 import { SAE_FIELDS, SAE_LIST_FIELDS, type SweepSet } from './grid.js';
 import type { RunRecord } from './store.js';
 
