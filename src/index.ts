@@ -15,13 +15,13 @@
  * const { saes } = trainSaes(model, { arch: ['topk'] });
  * console.log(model.metrics.instances[0].represented, saes[0].metrics.mmcs);
  *
- * @packageDocumentation
+ * @module superposition-lab
  */
 
 export { VERSION } from './version.js';
 
 // Configs: one zod schema per experiment holds every field's type, default and range.
-export { ConfigError } from './config/errors.js';
+export { ConfigError, type ConfigIssue } from './config/errors.js';
 export { DEFAULT_SPARSITY, configWarnings, resolveToyConfig, toyConfigSchema, type ToyConfig, type ToyConfigInput } from './config/toy.js';
 export {
   SAE_ARCHS,
@@ -57,10 +57,23 @@ export {
 } from './train/library.js';
 
 // Lower level: the training loops the high-level calls (and the CLI) are made of.
-export { DivergenceError, createToyTraining, evaluateLoss, trainStep, type HistoryRow, type ToyTraining } from './train/trainToy.js';
+export {
+  DivergenceError,
+  createToyTraining,
+  evaluateLoss,
+  trainStep,
+  type HistoryRow,
+  type StreamKey,
+  type ToyTraining,
+  type ToyStorage,
+  type ToyTrainingOptions,
+} from './train/trainToy.js';
 export { toyMetrics, type InstanceMetrics, type ToyMetrics } from './train/toyMetrics.js';
 export { SaeDivergenceError, createSaeTraining, saeTrainStep, type SaeHistoryRow, type SaeTraining, type ToySource } from './train/trainSae.js';
 export { evaluateSaes, type SaeEvaluation } from './train/evaluateSae.js';
+export type { SaeGroup, SaeInstance } from './train/saeGroups.js';
+export type { AdamOptions, AdamState, OptimizerName } from './core/adam.js';
+export type { LrSchedule, LrScheduleName } from './core/schedule.js';
 
 // The toy model h = W x, x' = ReLU(Wᵀh + b), many instances at once, and the SAE architectures.
 export { createGrads, createParams, createWorkspace, hiddenActivations, initParams, lossAndGradients, reconstruct, type ToyModelWorkspace } from './models/toyModel.js';
@@ -78,6 +91,9 @@ export { geometricImportance, importancePerInstance } from './data/importance.js
 export { REPRESENTED_THRESHOLD, gramMatrix, superpositionMetrics, type SuperpositionMetrics } from './metrics/superposition.js';
 export { RECOVERY_THRESHOLDS, directionRecovery, featureLatentCosines, type DirectionRecovery } from './metrics/matching.js';
 export type { ActivityRecovery } from './metrics/recovery.js';
+export type { FiringRecovery } from './metrics/activity.js';
+export type { PairRecovery } from './metrics/pairActivity.js';
+export type { ReconstructionRecovery } from './metrics/reconstruction.js';
 
 // Files as bytes: safetensors, and the files of a results folder.
 export { SafetensorsError, decodeSafetensors, encodeSafetensors, type DecodedSafetensors, type Tensor, type TensorMap } from './core/safetensors.js';

@@ -8,7 +8,7 @@
  * import { resolveToyConfig, runToyExperiment } from 'superposition-lab/node';
  * const { metrics } = await runToyExperiment(resolveToyConfig({ sparsity: [0.9] }), { outDir: 'results/s09', plots: true });
  *
- * @packageDocumentation
+ * @module superposition-lab/node
  */
 
 import type { SaePlotInput, SweptField } from './report/sae/input.js';
@@ -34,7 +34,7 @@ export { loadConfigFile, loadExperimentFile } from './experiments/configFile.js'
 export { expandSweep, packRuns, parseSet, type SweepRun, type SweepSet } from './experiments/sweep/grid.js';
 export { runSweep, type SweepOptions } from './experiments/sweep/run.js';
 export { readRunsJsonl, type RunRecord } from './experiments/sweep/store.js';
-export { sweepSummary, writeSweepSummary, type SweepSummary } from './experiments/sweep/summary.js';
+export { sweepSummary, writeSweepSummary, type SummaryValue, type SweepSummary } from './experiments/sweep/summary.js';
 
 // Worker threads: the instances of a model shared over a pool, byte-identical to one thread.
 export { trainToyParallel } from './train/toyWorkers.js';

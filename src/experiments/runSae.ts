@@ -14,6 +14,7 @@ import { expandSaeGrid, type SaeConfig, type SaeSpec } from '../config/sae.js';
 import { writeFileAtomic } from './store.js';
 import type { ProgressReporter } from './runToy.js';
 
+/** `--from` names a folder without a finished toy run, or one whose weights do not match its config. */
 export class MissingRunError extends Error {
   override name = 'MissingRunError';
 }
@@ -38,6 +39,7 @@ export interface SaeResult {
   evaluation: SaeEvaluation;
 }
 
+/** Options of runSaeExperiment: where to write, plots, progress, provenance. */
 export interface SaeRunOptions {
   outDir: string;
   plots: boolean;
@@ -54,6 +56,10 @@ export function sweptFields(config: SaeConfig): ('l1' | 'k' | 'dictSize')[] {
   return fields;
 }
 
+/**
+ * Train the SAE grid of `config` on a toy model, measure recovery, and write <outDir>:
+ * config.json, metrics.json, history.csv, weights.safetensors, and plots/ when asked.
+ */
 export async function runSaeExperiment(toyConfig: ToyConfig, toy: ToySource, config: SaeConfig, options: SaeRunOptions): Promise<SaeResult[]> {
   const { outDir, progress } = options;
   const specs = expandSaeGrid(config, toyConfig.sparsity, toyConfig.nFeatures);

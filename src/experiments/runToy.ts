@@ -14,12 +14,17 @@ import { sampleBatch } from '../data/skipSampler.js';
 import { restoreToyCheckpoint, toyCheckpoint, type ToyCheckpointMeta } from '../train/checkpoint.js';
 import { trainToyParallel } from '../train/toyWorkers.js';
 
+/** Where a run reports its progress (the CLI's progress bar). */
 export interface ProgressReporter {
+  /** Training begins; it will take totalSteps steps. */
   start(totalSteps: number): void;
+  /** Steps done so far and the mean loss over instances of the last batch. */
   update(step: number, meanLoss: number): void;
+  /** Training ended (finished, stopped or failed). */
   stop(): void;
 }
 
+/** Options of runToyExperiment: where to write, plots, progress, checkpoints, interruption, workers. */
 export interface ToyRunOptions {
   outDir: string;
   plots: boolean;
@@ -49,6 +54,7 @@ export class InterruptedError extends Error {
 
 const CHECKPOINT_JSON = 'checkpoint.json';
 
+/** A finished toy run: its training state, its metrics and the files it wrote. */
 export interface ToyRunResult {
   training: ToyTraining;
   metrics: ToyMetrics;
@@ -87,6 +93,7 @@ export function readRunConfig(outDir: string): ToyConfig {
   return configFromJson(fs.readFileSync(path.join(outDir, 'config.json'), 'utf8'));
 }
 
+/** True when a results folder holds a checkpoint of an interrupted run (to --resume). */
 export function hasCheckpoint(outDir: string): boolean {
   return fs.existsSync(path.join(outDir, CHECKPOINT_JSON));
 }

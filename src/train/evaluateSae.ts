@@ -11,6 +11,7 @@ import type { SaeSpec } from '../config/sae.js';
 import type { SaeParams } from '../models/sae/types.js';
 import type { SaeGroup, SaeInstance, SaeTraining } from './saeGroups.js';
 
+/** How well one SAE recovers the true features: cosines, direction recovery and activity on fresh samples. */
 export interface SaeEvaluation {
   /** Toy features with ‖W_i‖ > 0.5: only these can be recovered. */
   representedFeatures: number[];

@@ -45,13 +45,16 @@ function packTraining(pack: readonly SweepRun[], workers: number): { training: T
   return { training, offsets };
 }
 
+/** Options of runSweep: where to write, the --set fields, workers, progress, interruption, log lines. */
 export interface SweepOptions {
   outDir: string;
   /** The sweep's --set fields: the columns of summary.csv and the axes of summary.png. */
   sets: readonly SweepSet[];
   workers: number;
   progress?: ProgressReporter;
+  /** Polled while training; true stops the sweep (finished runs stay, --resume continues). */
   shouldStop?: () => boolean;
+  /** One line per event (a pack starts, a run's SAEs). */
   log?: (line: string) => void;
 }
 
