@@ -8,8 +8,10 @@ import { fieldFlags } from './flags.js';
 
 /** The SAE architectures a config may name (each implemented in src/models/sae/). */
 export const SAE_ARCHS = ['relu', 'topk', 'batchtopk', 'jumprelu', 'gated'] as const;
+/** An SAE architecture's name: relu, topk, batchtopk, jumprelu or gated. */
 export type SaeArch = (typeof SAE_ARCHS)[number];
 
+/** The SAE config schema (zod): list-valued fields are swept, every combination trains. */
 export const saeConfigSchema = z.strictObject({
   arch: z.array(z.enum(SAE_ARCHS)).min(1).default(['relu']).meta({ flag: '--arch <arch...>', description: 'SAE architecture(s)' }),
   /** Latents d per SAE; default n, the seed's "inverted dimensionality". */
@@ -80,7 +82,9 @@ export const saeConfigSchema = z.strictObject({
     .meta({ flag: '--sae-seed <seed>', description: "seed of the SAEs' random streams (default: the toy run's)" }),
 });
 
+/** An SAE config as written by hand or in a file: every field optional. */
 export type SaeConfigInput = z.input<typeof saeConfigSchema>;
+/** An SAE config with every default filled in (resolveSaeConfig). */
 export type SaeConfig = z.output<typeof saeConfigSchema>;
 
 /** Per field: its flag, help text, default and allowed values, read from the schema. */
