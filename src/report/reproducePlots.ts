@@ -296,3 +296,24 @@ export function dimensionalitySpec(
     ],
   } as TopLevelSpec;
 }
+
+/** Claim 5: the held-out loss of every restart, per condition, a dot per restart coloured by its geometry (x: seed). */
+export function restartLossSpec(rows: { condition: string; seed: number; loss: number; geometry: string }[], conditions: readonly string[]): TopLevelSpec {
+  return {
+    $schema: SCHEMA,
+    title: { text: 'Loss of every restart', subtitle: 'per condition and seed; the lowest per seed is judged' },
+    data: { values: rows.map((r) => ({ ...r, loss: finite(r.loss) })) },
+    facet: { column: { field: 'condition', type: 'nominal', sort: [...conditions], header: { title: null, labelFontWeight: 'bold' } } },
+    spec: {
+      width: 180,
+      height: 200,
+      mark: { type: 'point', filled: true, size: 40, opacity: 0.8 },
+      encoding: {
+        x: { field: 'seed', type: 'ordinal', title: 'seed' },
+        y: { field: 'loss', type: 'quantitative', title: 'held-out loss', scale: { type: 'log' } },
+        color: { field: 'geometry', type: 'nominal', title: 'geometry', scale: { domain: ['antipodal', 'orthogonal', 'other', 'not represented'] } },
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
+}

@@ -15,7 +15,7 @@ export function budget(quick: boolean) {
         },
         phase: { steps: 3000, batchSize: 512, lr: 3e-3, seeds: 3, importance: [0.1, 0.3, 0.5, 1, 2, 3, 10], density: [0.01, 0.03, 0.1, 0.3, 1] },
         sae: { steps: 4000, batchSize: 512, seeds: 3, sparsity: [0, 0.7, 0.9, 0.95, 0.99] },
-        correlated: { steps: 4000, batchSize: 512, lr: 3e-3, seeds: 5, sparsity: 0.9 },
+        correlated: { steps: 4000, batchSize: 512, lr: 3e-3, seeds: 5, restarts: 4, sparsity: 0.9 },
         uniform: { nFeatures: 200, nHidden: 20, steps: 2000, batchSize: 256, lr: 3e-3, seeds: 3, points: 8, maxInverseDensity: 20 },
         evalSize: 20_000,
       }
@@ -41,7 +41,7 @@ export function budget(quick: boolean) {
           density: [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
         },
         sae: { steps: 10_000, batchSize: 1024, seeds: 3, sparsity: [0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99] },
-        correlated: { steps: 10_000, batchSize: 1024, lr: 1e-3, seeds: 10, sparsity: 0.9 },
+        correlated: { steps: 10_000, batchSize: 1024, lr: 1e-3, seeds: 10, restarts: 4, sparsity: 0.9 },
         uniform: { nFeatures: 200, nHidden: 20, steps: 10_000, batchSize: 1024, lr: 1e-3, seeds: 3, points: 16, maxInverseDensity: 20 },
         evalSize: 100_000,
       };

@@ -57,7 +57,7 @@ export async function trainN20(b: Budget, workers: number): Promise<N20> {
   return { run, instances };
 }
 
-export function claimCritical(b: Budget, n20: N20): ClaimResult {
+export async function claimCritical(b: Budget, n20: N20, _workers = 1): Promise<ClaimResult> {
   const { sparsity07, steps, batchSize, lr, seeds } = b.n20;
   const rows = n20.instances.map((inst, k) => ({ ...inst, loss: n20.run.metrics[k].finalLoss })).filter((r) => r.decay === 0.7);
   const raw = curveOf(rows.map((r) => ({ sparsity: r.sparsity, value: r.loss })), sparsity07);

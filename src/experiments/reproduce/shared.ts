@@ -15,6 +15,14 @@ export interface Figure {
   spec: TopLevelSpec;
 }
 
+/** Where our experiment differs from the paper's (or the seed's) procedure, and why. */
+export interface SettingDiff {
+  aspect: string;
+  paper: string;
+  ours: string;
+  why: string;
+}
+
 export interface ClaimResult {
   id: string;
   claim: string;

@@ -99,7 +99,7 @@ export function plateauWidth(curve: readonly { x: number; y: number }[], level: 
   return { logWidth: longest, factor: Math.exp(longest), stickiness: longest / straight };
 }
 
-export async function claimUniform(b: Budget, workers: number): Promise<ClaimResult> {
+export async function claimUniform(b: Budget, workers: number, _log: (line: string) => void = () => {}): Promise<ClaimResult> {
   const { nFeatures: n, nHidden: m, steps, batchSize, lr, seeds, points, maxInverseDensity } = b.uniform;
   // 1/(1−S) geometric from 1 to maxInverseDensity; with n = 10 m the dimensions per feature then run from 1 to ≈ m/n.
   const inverseDensity = range(points).map((k) => maxInverseDensity ** (k / (points - 1)));
