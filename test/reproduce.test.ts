@@ -5,7 +5,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { angularGaps, classifyPhase, dimensionalityPeaks, localMaxima, nonDecreasingWithin, plateauWidth, runReproduce, samplePairs } from '../src/experiments/reproduce.js';
+import {
+  angularGaps,
+  anticorrelatedHolds,
+  arrangementRatio,
+  classifyPhase,
+  correlatedHolds,
+  dimensionalityPeaks,
+  judgeCondition,
+  localMaxima,
+  nonDecreasingWithin,
+  pairLoss,
+  plateauWidth,
+  relabel,
+  runReproduce,
+  samplePairs,
+  solutionGeometry,
+} from '../src/experiments/reproduce.js';
+import type { PairSolution } from '../src/experiments/reproduce/correlatedRules.js';
 import { Rng } from '../src/core/rng.js';
 import { writeReproduce } from '../src/cli/reproduce.js';
 import { VERSION } from '../src/version.js';
@@ -54,22 +71,79 @@ describe('rule helpers', () => {
     expect(classifyPhase(1, 1)).toBe('other');
   });
 
-  it('samplePairs: marginal probability p per feature; correlated pairs fire together, anti-correlated never', () => {
-    const rows = 20_000;
+  it('samplePairs (the paper\'s generators): correlated sets fire together with probability p; an anti-correlated set is zero with probability S, else exactly one feature', () => {
+    const rows = 40_000;
     const p = 0.1;
     for (const kind of ['independent', 'correlated', 'anticorrelated'] as const) {
       const x = new Float32Array(rows * 4);
       samplePairs(kind, p, new Rng(7), x, 0, rows);
       let active0 = 0;
       let both = 0;
+      let setActive = 0;
       for (let r = 0; r < rows; r++) {
         if (x[r * 4] > 0) active0++;
         if (x[r * 4] > 0 && x[r * 4 + 1] > 0) both++;
+        if (x[r * 4] > 0 || x[r * 4 + 1] > 0) setActive++;
       }
-      expect(active0 / rows, kind).toBeCloseTo(p, 1);
+      expect(active0 / rows, kind).toBeCloseTo(kind === 'anticorrelated' ? p / 2 : p, 2);
       if (kind === 'correlated') expect(both).toBe(active0);
-      if (kind === 'anticorrelated') expect(both).toBe(0);
+      if (kind === 'anticorrelated') {
+        expect(both).toBe(0);
+        expect(setActive / rows).toBeCloseTo(p, 2);
+      }
     }
+  });
+});
+
+describe('claim 5 rules: geometry, arrangement test, verdict halves', () => {
+  const cross = (pairing: 'orthogonal' | 'antipodal'): PairSolution => {
+    // Two antipodal axes at right angles; 'orthogonal' puts the sets (0,1), (2,3) at right angles.
+    const [e0, e1, m0, m1]: [number, number][] = [[1, 0], [0, 1], [-1, 0], [0, -1]];
+    return { columns: pairing === 'orthogonal' ? [e0, e1, m0, m1] : [e0, m0, e1, m1], bias: [-0.1, -0.1, -0.1, -0.1] };
+  };
+
+  it('solutionGeometry and relabel: the three pairings of a cross are one antipodal, two orthogonal', () => {
+    expect(solutionGeometry(cross('orthogonal'))).toBe('orthogonal');
+    expect(solutionGeometry(cross('antipodal'))).toBe('antipodal');
+    expect(solutionGeometry(relabel(cross('orthogonal'), [0, 2, 1, 3]))).toBe('antipodal');
+    expect(solutionGeometry({ columns: [[1, 0], [0.1, 0], [0, 1], [0, -1]], bias: [0, 0, 0, 0] })).toBe('other');
+  });
+
+  it('pairLoss by hand: one row, one active feature on a dedicated axis', () => {
+    const sol: PairSolution = { columns: [[1, 0], [0, 1], [0, 0], [0, 0]], bias: [0, 0, 0.5, 0] };
+    // x = (0.5, 0, 0, 0): h = (0.5, 0); outputs (0.5, 0, 0.5, 0); squared errors 0 + 0 + 0.25 + 0 over 4.
+    expect(pairLoss(sol, Float32Array.from([0.5, 0, 0, 0]), 1)).toBeCloseTo(0.25 / 4, 12);
+  });
+
+  it('arrangementRatio: correlated data prefers the orthogonal arrangement, anti-correlated the antipodal, independent ties', () => {
+    const rows = 50_000;
+    const ratio = (kind: 'independent' | 'correlated' | 'anticorrelated') => {
+      const x = new Float32Array(rows * 4);
+      samplePairs(kind, 0.1, new Rng(3), x, 0, rows);
+      return arrangementRatio(cross('orthogonal'), x, rows).ratio!;
+    };
+    expect(ratio('correlated')).toBeLessThan(0.8);
+    expect(ratio('anticorrelated')).toBeGreaterThan(1.25);
+    expect(ratio('independent')).toBeGreaterThan(0.9);
+    expect(ratio('independent')).toBeLessThan(1.1);
+    expect(arrangementRatio({ columns: [[1, 0], [0, 0], [0, 1], [0, 0]], bias: [0, 0, 0, 0] }, new Float32Array(4), 1).ratio).toBeNull();
+  });
+
+  it('judgeCondition and the two halves: denominators are the represented pairs', () => {
+    const anti = judgeCondition([
+      { cosines: [-0.99, -0.95], ratio: 5 },
+      { cosines: [-0.97, null], ratio: null },
+      { cosines: [0.1, -0.99], ratio: 2 },
+    ]);
+    expect(anti).toMatchObject({ pairs: 6, representedPairs: 5, antipodal: 4, orthogonal: 1, comparedSeeds: 2, antipodalLower: 2, orthogonalLower: 0 });
+    expect(anticorrelatedHolds(anti)).toBe(true);
+    expect(anticorrelatedHolds(judgeCondition([{ cosines: [-0.99, 0.1], ratio: null }, { cosines: [0.0, null], ratio: null }]))).toBe(false);
+    const corr = [{ cosines: [0.01, -0.02], ratio: 0.1 }, { cosines: [0.2, null], ratio: 0.5 }, { cosines: [0.0, 0.05], ratio: 0.9 }];
+    expect(correlatedHolds(judgeCondition(corr))).toBe(true);
+    // One antipodal pair, or no seed where the arrangements compare, or ties (independent): fails.
+    expect(correlatedHolds(judgeCondition([...corr, { cosines: [-0.95, 0], ratio: 0.1 }]))).toBe(false);
+    expect(correlatedHolds(judgeCondition(corr.map((c) => ({ ...c, ratio: null }))))).toBe(false);
+    expect(correlatedHolds(judgeCondition(corr.map((c) => ({ ...c, ratio: 1.02 }))))).toBe(false);
   });
 });
 
