@@ -8,10 +8,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   angularGaps,
   anticorrelatedHolds,
+  betweenPlateaus,
   arrangementRatio,
   classifyPhase,
   correlatedHolds,
   dimensionalityPeaks,
+  inverseDensityGrid,
   judgeCondition,
   localMaxima,
   nonDecreasingWithin,
@@ -21,6 +23,8 @@ import {
   runReproduce,
   samplePairs,
   solutionGeometry,
+  uniformVerdict,
+  windowHalfWidth,
 } from '../src/experiments/reproduce.js';
 import type { PairSolution } from '../src/experiments/reproduce/correlatedRules.js';
 import { Rng } from '../src/core/rng.js';
@@ -161,11 +165,40 @@ describe('claim 3 rules: dimensionality peaks and plateaus', () => {
     expect(half.ratio).toBeCloseTo((42 / 0.03) / (48 / 0.12), 10);
   });
 
-  it('treats the one-sided window at 1 by density', () => {
+  it('no line at 1; windows of close fractions never overlap, and a cluster at 3/8 does not lower 2/5\'s ratio', () => {
+    expect(dimensionalityPeaks([]).map((p) => p.fraction)).toEqual(['3/4', '2/3', '1/2', '2/5', '3/8', '1/3', '2/7', '1/4']);
+    expect(windowHalfWidth(3 / 8)).toBeCloseTo(0.01, 12);
+    expect(windowHalfWidth(2 / 5)).toBeCloseTo(0.01, 12);
+    expect(windowHalfWidth(1 / 2)).toBe(0.015);
     const flat = Array.from({ length: 400 }, (_, i) => (i + 0.5) / 400);
-    const atOne = [...flat, ...Array.from({ length: 10 }, (_, i) => 1 - i * 0.001)];
-    expect(dimensionalityPeaks(atOne).find((p) => p.fraction === '1')?.peak).toBe(true);
-    expect(dimensionalityPeaks(flat).find((p) => p.fraction === '1')?.ratio).toBeCloseTo(1, 1);
+    const at = (f: number, k: number) => Array.from({ length: k }, (_, i) => f + (i - k / 2) * 0.00004); // within ±0.004
+    const both = dimensionalityPeaks([...flat, ...at(2 / 5, 20), ...at(3 / 8, 200)]);
+    const alone = dimensionalityPeaks([...flat, ...at(2 / 5, 20)]);
+    const ratio = (ps: ReturnType<typeof dimensionalityPeaks>, f: string) => ps.find((p) => p.fraction === f)!.ratio;
+    expect(ratio(both, '2/5')).toBeCloseTo(ratio(alone, '2/5'), 10);
+    expect(both.filter((p) => p.peak).map((p) => p.fraction)).toEqual(['2/5', '3/8']);
+  });
+
+  it('betweenPlateaus: off the plateaus at 1 and 1/2, above 0.2', () => {
+    expect([1, 0.97, 0.9, 0.6, 0.54, 0.5, 0.46, 0.4, 0.25, 0.19].map((d) => betweenPlateaus(d))).toEqual([false, false, true, true, false, false, false, true, true, false]);
+  });
+
+  it('inverseDensityGrid: log-spaced over [1, max] plus the extra points inside each window', () => {
+    const grid = inverseDensityGrid(10, 20, 4, [[1.2, 2.5], [3.5, 7]]);
+    expect(grid[0]).toBe(1);
+    expect(grid[grid.length - 1]).toBe(20);
+    expect(grid.filter((v) => v >= 1.2 && v <= 2.5).length).toBeGreaterThanOrEqual(4);
+    expect(grid.filter((v) => v >= 3.5 && v <= 7).length).toBeGreaterThanOrEqual(4);
+    expect([...grid].sort((a, b) => a - b)).toEqual(grid);
+    expect(inverseDensityGrid(22, 20, 6, [[1.2, 2.5], [3.5, 7]]).length).toBeGreaterThanOrEqual(30);
+  });
+
+  it('uniformVerdict: plateaus and peaks (1/2 and two others, the notebook\'s lines count)', () => {
+    const peaks = (...at: number[]) => [0.75, 2 / 3, 0.5, 0.4, 0.375, 1 / 3, 2 / 7, 0.25].map((value) => ({ value, peak: at.includes(value) }));
+    expect(uniformVerdict(peaks(0.5, 0.4, 1 / 3), true, true)).toBe('reproduced');
+    expect(uniformVerdict(peaks(0.5, 0.4, 1 / 3), true, false)).toBe('partly');
+    expect(uniformVerdict(peaks(0.5, 0.4), true, true)).toBe('partly');
+    expect(uniformVerdict(peaks(0.4, 0.375, 1 / 3), false, true)).toBe('not reproduced');
   });
 
   it('a straight descent in log x has stickiness ≈ 1; a flat stretch at 1/2 raises it', () => {

@@ -18,7 +18,7 @@ export { angularGaps, mean, sd } from './reproduce/shared.js';
 export { localMaxima, nonDecreasingWithin } from './reproduce/n20.js';
 export { classifyPhase } from './reproduce/phase.js';
 export { anticorrelatedHolds, arrangementRatio, correlatedHolds, judgeCondition, pairLoss, relabel, samplePairs, solutionGeometry } from './reproduce/correlatedRules.js';
-export { dimensionalityPeaks, plateauWidth } from './reproduce/uniform.js';
+export { betweenPlateaus, dimensionalityPeaks, inverseDensityGrid, plateauWidth, uniformVerdict, windowHalfWidth } from './reproduce/uniformRules.js';
 
 export interface ReproduceOptions {
   quick: boolean;

@@ -1,5 +1,32 @@
 // The training budget of every claim experiment: --quick and the full run.
 
+/** Claim 3: one training setting (size, optimizer, init, grid density). */
+export interface UniformSetting {
+  name: string;
+  nFeatures: number;
+  nHidden: number;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  seeds: number;
+  /** Log-spaced values of 1/(1−S) over [1, max], and extra ones inside each window. */
+  points: number;
+  extra: number;
+  optimizer: 'adam' | 'adamw';
+  weightDecay?: number;
+  /** W ~ N(0, initStd²) instead of N(0, 2/(m+n)). */
+  initStd?: number;
+}
+
+/** Where the fractions occur: extra values of 1/(1−S) there. */
+const UNIFORM_WINDOWS: [number, number][] = [
+  [1.2, 2.5],
+  [3.5, 7],
+];
+const ADAM = { optimizer: 'adam' as const };
+/** The paper's notebook: AdamW (PyTorch's default weight decay 0.01), W init std ≈ 0.02. */
+const NOTEBOOK = { optimizer: 'adamw' as const, weightDecay: 0.01, initStd: 0.02 };
+
 /** Per experiment: the training budget of --quick and of the full run. */
 export function budget(quick: boolean) {
   return quick
@@ -16,7 +43,14 @@ export function budget(quick: boolean) {
         phase: { steps: 3000, batchSize: 512, lr: 3e-3, seeds: 3, importance: [0.1, 0.3, 0.5, 1, 2, 3, 10], density: [0.01, 0.03, 0.1, 0.3, 1] },
         sae: { steps: 4000, batchSize: 512, seeds: 3, sparsity: [0, 0.7, 0.9, 0.95, 0.99] },
         correlated: { steps: 4000, batchSize: 512, lr: 3e-3, seeds: 5, restarts: 4, sparsity: 0.9 },
-        uniform: { nFeatures: 200, nHidden: 20, steps: 2000, batchSize: 256, lr: 3e-3, seeds: 3, points: 8, maxInverseDensity: 20 },
+        uniform: {
+          maxInverseDensity: 20,
+          windows: UNIFORM_WINDOWS,
+          settings: [
+            { name: 'ours', nFeatures: 200, nHidden: 20, steps: 2000, batchSize: 256, lr: 3e-3, seeds: 3, points: 10, extra: 4, ...ADAM },
+            { name: 'notebook optimizer', nFeatures: 200, nHidden: 20, steps: 2000, batchSize: 256, lr: 3e-3, seeds: 1, points: 10, extra: 4, ...NOTEBOOK },
+          ] as UniformSetting[],
+        },
         evalSize: 20_000,
       }
     : {
@@ -42,7 +76,15 @@ export function budget(quick: boolean) {
         },
         sae: { steps: 10_000, batchSize: 1024, seeds: 3, sparsity: [0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99] },
         correlated: { steps: 10_000, batchSize: 1024, lr: 1e-3, seeds: 10, restarts: 4, sparsity: 0.9 },
-        uniform: { nFeatures: 200, nHidden: 20, steps: 10_000, batchSize: 1024, lr: 1e-3, seeds: 3, points: 16, maxInverseDensity: 20 },
+        uniform: {
+          maxInverseDensity: 20,
+          windows: UNIFORM_WINDOWS,
+          settings: [
+            { name: 'ours', nFeatures: 200, nHidden: 20, steps: 5000, batchSize: 1024, lr: 1e-3, seeds: 3, points: 22, extra: 6, ...ADAM },
+            { name: 'notebook optimizer', nFeatures: 200, nHidden: 20, steps: 5000, batchSize: 1024, lr: 1e-3, seeds: 1, points: 22, extra: 6, ...NOTEBOOK },
+            { name: 'paper-text size', nFeatures: 400, nHidden: 30, steps: 3000, batchSize: 1024, lr: 1e-3, seeds: 1, points: 16, extra: 4, ...ADAM },
+          ] as UniformSetting[],
+        },
         evalSize: 100_000,
       };
 }
