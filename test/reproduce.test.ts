@@ -12,12 +12,15 @@ import {
   arrangementRatio,
   classifyPhase,
   correlatedHolds,
+  criticalVerdict,
   dimensionalityPeaks,
   inverseDensityGrid,
   judgeCondition,
+  judgeRegime,
   localMaxima,
   nonDecreasingWithin,
   pairLoss,
+  peakCause,
   plateauWidth,
   relabel,
   runReproduce,
@@ -148,6 +151,33 @@ describe('claim 5 rules: geometry, arrangement test, verdict halves', () => {
     expect(correlatedHolds(judgeCondition([...corr, { cosines: [-0.95, 0], ratio: 0.1 }]))).toBe(false);
     expect(correlatedHolds(judgeCondition(corr.map((c) => ({ ...c, ratio: null }))))).toBe(false);
     expect(correlatedHolds(judgeCondition(corr.map((c) => ({ ...c, ratio: 1.02 }))))).toBe(false);
+  });
+});
+
+describe('claim 6 rules: both regimes, and what the peak belongs to', () => {
+  const grid = [0.8, 0.82, 0.84, 0.86, 0.87, 0.9];
+  const rows = (losses: number[][]) => losses.flatMap((perSeed, i) => perSeed.map((loss) => ({ sparsity: grid[i], loss })));
+  it('judgeRegime: a clear peak, one within the spread, none', () => {
+    // Raw losses chosen so loss/(1−S) has no maximum in the region (it rises with S there).
+    const clear = rows([[1, 1.02], [1.1, 1.12], [2, 2.02], [1.1, 1.12], [1.0, 1.02], [0.9, 0.92]]);
+    expect(judgeRegime(clear, grid).status).toBe('clear');
+    const within = rows([[0.3, 0.3], [0.3, 0.3], [0.2, 0.5], [0.31, 0.31], [0.05, 0.05], [0.01, 0.01]]);
+    expect(judgeRegime(within, grid).status).toBe('within spread');
+    const falling = rows([[6, 6], [5, 5], [4, 4], [3, 3], [2, 2], [1, 1]]);
+    expect(judgeRegime(falling, grid).status).toBe('none');
+  });
+  it('criticalVerdict: clear in both regimes, in one, nowhere', () => {
+    expect(criticalVerdict('clear', 'clear')).toBe('reproduced');
+    expect(criticalVerdict('none', 'clear')).toBe('partly');
+    expect(criticalVerdict('within spread', 'none')).toBe('partly');
+    expect(criticalVerdict('none', 'none')).toBe('not reproduced');
+  });
+  it('peakCause: superposition, under-training, a finite dataset, nothing', () => {
+    const s = (status: 'clear' | 'none', numEpochs: number, datasetSize = 100_000) => ({ datasetSize, numEpochs, status });
+    expect(peakCause('clear', [s('none', 5)])).toMatch(/^superposition/);
+    expect(peakCause('none', [s('clear', 5), s('none', 25), s('clear', 5, 10_000), s('none', 25, 10_000)])).toMatch(/^under-training/);
+    expect(peakCause('none', [s('none', 5), s('clear', 25, 10_000)])).toMatch(/^a finite dataset/);
+    expect(peakCause('within spread', [s('none', 5), s('none', 25)])).toMatch(/^nothing/);
   });
 });
 

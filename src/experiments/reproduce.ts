@@ -6,7 +6,8 @@
 import { VERSION } from '../version.js';
 import { budget } from './reproduce/budget.js';
 import { CLAIM1, claimPentagon } from './reproduce/pentagon.js';
-import { CLAIM2, CLAIM6, claimCritical, claimGeometry, trainN20 } from './reproduce/n20.js';
+import { CLAIM2, claimGeometry, trainN20 } from './reproduce/n20.js';
+import { CLAIM6, claimCritical } from './reproduce/critical.js';
 import { CLAIM3, claimUniform } from './reproduce/uniform.js';
 import { CLAIM4, claimPhase } from './reproduce/phase.js';
 import { CLAIM7, claimSae } from './reproduce/sae.js';
@@ -15,7 +16,8 @@ import type { ClaimResult } from './reproduce/shared.js';
 
 export type { ClaimResult, Figure, SettingDiff, Verdict } from './reproduce/shared.js';
 export { angularGaps, mean, sd } from './reproduce/shared.js';
-export { localMaxima, nonDecreasingWithin } from './reproduce/n20.js';
+export { nonDecreasingWithin } from './reproduce/n20.js';
+export { criticalVerdict, judgeRegime, localMaxima, peakCause } from './reproduce/critical.js';
 export { classifyPhase } from './reproduce/phase.js';
 export { anticorrelatedHolds, arrangementRatio, correlatedHolds, judgeCondition, pairLoss, relabel, samplePairs, solutionGeometry } from './reproduce/correlatedRules.js';
 export { betweenPlateaus, dimensionalityPeaks, inverseDensityGrid, plateauWidth, uniformVerdict, windowHalfWidth } from './reproduce/uniformRules.js';
@@ -61,7 +63,7 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
   const c1 = wanted(CLAIM1.id) ? await timed('claim 1 (pentagon, n=5 m=2)', () => claimPentagon(b, workers)) : skip(CLAIM1);
   const needN20 = [CLAIM6.id, CLAIM2.id, CLAIM7.id].some(wanted);
   const n20 = needN20 ? await timed('n=20 m=5 models (claims 2, 6, 7)', () => trainN20(b, workers)) : undefined;
-  const c6 = wanted(CLAIM6.id) && n20 ? await timed('claim 6 (critical region)', () => claimCritical(b, n20, workers)) : skip(CLAIM6);
+  const c6 = wanted(CLAIM6.id) && n20 ? await timed('claim 6 (critical region)', () => claimCritical(b, n20, workers, log)) : skip(CLAIM6);
   const c2 = wanted(CLAIM2.id) && n20 ? claimGeometry(b, n20) : skip(CLAIM2);
   const c3 = wanted(CLAIM3.id) ? await timed('claim 3 (uniform importance, n=200 m=20)', () => claimUniform(b, workers, log)) : skip(CLAIM3);
   const c4 = wanted(CLAIM4.id) ? await timed('claim 4 (phase diagram, n=2 m=1)', () => claimPhase(b, workers)) : skip(CLAIM4);

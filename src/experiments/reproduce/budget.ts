@@ -23,6 +23,8 @@ const UNIFORM_WINDOWS: [number, number][] = [
   [1.2, 2.5],
   [3.5, 7],
 ];
+/** Claim 6: the seed's own regime (config/critical-region.json): 5 epochs over 100,000 samples. */
+const SEED_OWN = { datasetSize: 100_000, numEpochs: 5 };
 const ADAM = { optimizer: 'adam' as const };
 /** The paper's notebook: AdamW (PyTorch's default weight decay 0.01), W init std ≈ 0.02. */
 const NOTEBOOK = { optimizer: 'adamw' as const, weightDecay: 0.01, initStd: 0.02 };
@@ -39,6 +41,7 @@ export function budget(quick: boolean) {
           seeds: 3,
           sparsity07: [0, 0.1, 0.3, 0.5, 0.7, 0.75, 0.8, 0.82, 0.84, 0.85, 0.86, 0.87, 0.9, 0.93, 0.95, 0.99],
           sparsity09: [0, 0.5, 0.8, 0.9, 0.99],
+          seedRegime: { batchSize: 1024, lr: 1e-3, own: SEED_OWN, datasetSizes: [10_000, 100_000], epochs: [5, 25] },
         },
         phase: { steps: 3000, batchSize: 512, lr: 3e-3, seeds: 3, importance: [0.1, 0.3, 0.5, 1, 2, 3, 10], density: [0.01, 0.03, 0.1, 0.3, 1] },
         sae: { steps: 4000, batchSize: 512, seeds: 3, sparsity: [0, 0.7, 0.9, 0.95, 0.99] },
@@ -65,6 +68,7 @@ export function budget(quick: boolean) {
             0.91, 0.93, 0.95, 0.97, 0.99,
           ],
           sparsity09: [0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99],
+          seedRegime: { batchSize: 1024, lr: 1e-3, own: SEED_OWN, datasetSizes: [10_000, 30_000, 100_000], epochs: [5, 25, 100] },
         },
         phase: {
           steps: 10_000,

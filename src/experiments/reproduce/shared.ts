@@ -64,7 +64,8 @@ export interface PackedResult {
 export interface PackedBase {
   nFeatures: number;
   nHidden: number;
-  steps: number;
+  /** Fresh batches (the paper's regime); omitted with numEpochs. */
+  steps?: number;
   batchSize: number;
   lr: number;
   evalSize: number;

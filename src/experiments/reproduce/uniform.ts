@@ -54,7 +54,8 @@ async function runSetting(setting: UniformSetting, b: Budget, workers: number) {
   const grid = inverseDensityGrid(points, b.uniform.maxInverseDensity, extra, b.uniform.windows);
   const importance = Array<number>(n).fill(1);
   const instances = range(seeds).flatMap((seed) => grid.map((v) => ({ sparsity: 1 - 1 / v, seed, importance, inverseDensity: v })));
-  const run = await trainPacked({ ...setting, evalSize: b.evalSize }, instances, workers);
+  const { steps, batchSize, lr, optimizer, weightDecay, initStd } = setting;
+  const run = await trainPacked({ nFeatures: n, nHidden: m, steps, batchSize, lr, optimizer, weightDecay, initStd, evalSize: b.evalSize }, instances, workers);
   const dims = grid.map((v) => {
     const perSeed = instances.flatMap((inst, k) => (inst.inverseDensity === v ? [run.metrics[k].dimensionsPerFeature] : []));
     return { inverseDensity: v, mean: mean(perSeed), sd: sd(perSeed), perSeed };
