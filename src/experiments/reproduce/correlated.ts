@@ -133,7 +133,7 @@ export function claimCorrelated(b: Budget): ClaimResult {
     `${s.kind}: of ${s.representedPairs}/${s.pairs} represented pairs ${s.antipodal} antipodal, ${s.orthogonal} orthogonal; ` +
     `orthogonal arrangement lower in ${s.orthogonalLower}/${s.comparedSeeds} seeds, antipodal lower in ${s.antipodalLower}/${s.comparedSeeds}; ` +
     `lowest-loss restart antipodal in ${s.judgedAntipodalSeeds}/${seeds} seeds, antipodal restart lower than the others in ${s.antipodalLowerSeeds}/${s.seedsWithBoth} seeds where restarts found both`;
-  const ratios = (kind: Correlation) => perSeed.filter((r) => r.kind === kind && r.ratio !== null).map((r) => fmt(r.ratio as number, 2));
+  const ratios = (kind: Correlation) => perSeed.filter((r) => r.kind === kind && r.ratio !== null).map((r) => ((r.ratio as number) >= 1e4 ? (r.ratio as number).toExponential(1) : fmt(r.ratio as number, 2)));
   const arrows = perSeed.flatMap((r) => r.judgedSolution.columns.map(([x, y], feature) => ({ column: r.kind, row: `seed ${r.seed}`, feature, x, y })));
   return {
     ...CLAIM5,
