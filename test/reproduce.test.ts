@@ -5,7 +5,31 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { angularGaps, classifyPhase, dimensionalityPeaks, localMaxima, nonDecreasingWithin, plateauWidth, runReproduce, samplePairs } from '../src/experiments/reproduce.js';
+import {
+  angularGaps,
+  anticorrelatedHolds,
+  betweenPlateaus,
+  arrangementRatio,
+  classifyPhase,
+  correlatedHolds,
+  criticalVerdict,
+  dimensionalityPeaks,
+  inverseDensityGrid,
+  judgeCondition,
+  judgeRegime,
+  localMaxima,
+  nonDecreasingWithin,
+  pairLoss,
+  peakCause,
+  plateauWidth,
+  relabel,
+  runReproduce,
+  samplePairs,
+  solutionGeometry,
+  uniformVerdict,
+  windowHalfWidth,
+} from '../src/experiments/reproduce.js';
+import type { PairSolution } from '../src/experiments/reproduce/correlatedRules.js';
 import { Rng } from '../src/core/rng.js';
 import { writeReproduce } from '../src/cli/reproduce.js';
 import { VERSION } from '../src/version.js';
@@ -54,22 +78,106 @@ describe('rule helpers', () => {
     expect(classifyPhase(1, 1)).toBe('other');
   });
 
-  it('samplePairs: marginal probability p per feature; correlated pairs fire together, anti-correlated never', () => {
-    const rows = 20_000;
+  it('samplePairs (the paper\'s generators): correlated sets fire together with probability p; an anti-correlated set is zero with probability S, else exactly one feature', () => {
+    const rows = 40_000;
     const p = 0.1;
     for (const kind of ['independent', 'correlated', 'anticorrelated'] as const) {
       const x = new Float32Array(rows * 4);
       samplePairs(kind, p, new Rng(7), x, 0, rows);
       let active0 = 0;
       let both = 0;
+      let setActive = 0;
       for (let r = 0; r < rows; r++) {
         if (x[r * 4] > 0) active0++;
         if (x[r * 4] > 0 && x[r * 4 + 1] > 0) both++;
+        if (x[r * 4] > 0 || x[r * 4 + 1] > 0) setActive++;
       }
-      expect(active0 / rows, kind).toBeCloseTo(p, 1);
+      expect(active0 / rows, kind).toBeCloseTo(kind === 'anticorrelated' ? p / 2 : p, 2);
       if (kind === 'correlated') expect(both).toBe(active0);
-      if (kind === 'anticorrelated') expect(both).toBe(0);
+      if (kind === 'anticorrelated') {
+        expect(both).toBe(0);
+        expect(setActive / rows).toBeCloseTo(p, 2);
+      }
     }
+  });
+});
+
+describe('claim 5 rules: geometry, arrangement test, verdict halves', () => {
+  const cross = (pairing: 'orthogonal' | 'antipodal'): PairSolution => {
+    // Two antipodal axes at right angles; 'orthogonal' puts the sets (0,1), (2,3) at right angles.
+    const [e0, e1, m0, m1]: [number, number][] = [[1, 0], [0, 1], [-1, 0], [0, -1]];
+    return { columns: pairing === 'orthogonal' ? [e0, e1, m0, m1] : [e0, m0, e1, m1], bias: [-0.1, -0.1, -0.1, -0.1] };
+  };
+
+  it('solutionGeometry and relabel: the three pairings of a cross are one antipodal, two orthogonal', () => {
+    expect(solutionGeometry(cross('orthogonal'))).toBe('orthogonal');
+    expect(solutionGeometry(cross('antipodal'))).toBe('antipodal');
+    expect(solutionGeometry(relabel(cross('orthogonal'), [0, 2, 1, 3]))).toBe('antipodal');
+    expect(solutionGeometry({ columns: [[1, 0], [0.1, 0], [0, 1], [0, -1]], bias: [0, 0, 0, 0] })).toBe('other');
+  });
+
+  it('pairLoss by hand: one row, one active feature on a dedicated axis', () => {
+    const sol: PairSolution = { columns: [[1, 0], [0, 1], [0, 0], [0, 0]], bias: [0, 0, 0.5, 0] };
+    // x = (0.5, 0, 0, 0): h = (0.5, 0); outputs (0.5, 0, 0.5, 0); squared errors 0 + 0 + 0.25 + 0 over 4.
+    expect(pairLoss(sol, Float32Array.from([0.5, 0, 0, 0]), 1)).toBeCloseTo(0.25 / 4, 12);
+  });
+
+  it('arrangementRatio: correlated data prefers the orthogonal arrangement, anti-correlated the antipodal, independent ties', () => {
+    const rows = 50_000;
+    const ratio = (kind: 'independent' | 'correlated' | 'anticorrelated') => {
+      const x = new Float32Array(rows * 4);
+      samplePairs(kind, 0.1, new Rng(3), x, 0, rows);
+      return arrangementRatio(cross('orthogonal'), x, rows).ratio!;
+    };
+    expect(ratio('correlated')).toBeLessThan(0.8);
+    expect(ratio('anticorrelated')).toBeGreaterThan(1.25);
+    expect(ratio('independent')).toBeGreaterThan(0.9);
+    expect(ratio('independent')).toBeLessThan(1.1);
+    expect(arrangementRatio({ columns: [[1, 0], [0, 0], [0, 1], [0, 0]], bias: [0, 0, 0, 0] }, new Float32Array(4), 1).ratio).toBeNull();
+  });
+
+  it('judgeCondition and the two halves: denominators are the represented pairs', () => {
+    const anti = judgeCondition([
+      { cosines: [-0.99, -0.95], ratio: 5 },
+      { cosines: [-0.97, null], ratio: null },
+      { cosines: [0.1, -0.99], ratio: 2 },
+    ]);
+    expect(anti).toMatchObject({ pairs: 6, representedPairs: 5, antipodal: 4, orthogonal: 1, comparedSeeds: 2, antipodalLower: 2, orthogonalLower: 0 });
+    expect(anticorrelatedHolds(anti)).toBe(true);
+    expect(anticorrelatedHolds(judgeCondition([{ cosines: [-0.99, 0.1], ratio: null }, { cosines: [0.0, null], ratio: null }]))).toBe(false);
+    const corr = [{ cosines: [0.01, -0.02], ratio: 0.1 }, { cosines: [0.2, null], ratio: 0.5 }, { cosines: [0.0, 0.05], ratio: 0.9 }];
+    expect(correlatedHolds(judgeCondition(corr))).toBe(true);
+    // One antipodal pair, or no seed where the arrangements compare, or ties (independent): fails.
+    expect(correlatedHolds(judgeCondition([...corr, { cosines: [-0.95, 0], ratio: 0.1 }]))).toBe(false);
+    expect(correlatedHolds(judgeCondition(corr.map((c) => ({ ...c, ratio: null }))))).toBe(false);
+    expect(correlatedHolds(judgeCondition(corr.map((c) => ({ ...c, ratio: 1.02 }))))).toBe(false);
+  });
+});
+
+describe('claim 6 rules: both regimes, and what the peak belongs to', () => {
+  const grid = [0.8, 0.82, 0.84, 0.86, 0.87, 0.9];
+  const rows = (losses: number[][]) => losses.flatMap((perSeed, i) => perSeed.map((loss) => ({ sparsity: grid[i], loss })));
+  it('judgeRegime: a clear peak, one within the spread, none', () => {
+    // Raw losses chosen so loss/(1−S) has no maximum in the region (it rises with S there).
+    const clear = rows([[1, 1.02], [1.1, 1.12], [2, 2.02], [1.1, 1.12], [1.0, 1.02], [0.9, 0.92]]);
+    expect(judgeRegime(clear, grid).status).toBe('clear');
+    const within = rows([[0.3, 0.3], [0.3, 0.3], [0.2, 0.5], [0.31, 0.31], [0.05, 0.05], [0.01, 0.01]]);
+    expect(judgeRegime(within, grid).status).toBe('within spread');
+    const falling = rows([[6, 6], [5, 5], [4, 4], [3, 3], [2, 2], [1, 1]]);
+    expect(judgeRegime(falling, grid).status).toBe('none');
+  });
+  it('criticalVerdict: clear in both regimes, in one, nowhere', () => {
+    expect(criticalVerdict('clear', 'clear')).toBe('reproduced');
+    expect(criticalVerdict('none', 'clear')).toBe('partly');
+    expect(criticalVerdict('within spread', 'none')).toBe('partly');
+    expect(criticalVerdict('none', 'none')).toBe('not reproduced');
+  });
+  it('peakCause: superposition, under-training, a finite dataset, nothing', () => {
+    const s = (status: 'clear' | 'none', numEpochs: number, datasetSize = 100_000) => ({ datasetSize, numEpochs, status });
+    expect(peakCause('clear', [s('none', 5)])).toMatch(/^superposition/);
+    expect(peakCause('none', [s('clear', 5), s('none', 25), s('clear', 5, 10_000), s('none', 25, 10_000)])).toMatch(/^under-training/);
+    expect(peakCause('none', [s('none', 5), s('clear', 25, 10_000)])).toMatch(/^a finite dataset/);
+    expect(peakCause('within spread', [s('none', 5), s('none', 25)])).toMatch(/^nothing/);
   });
 });
 
@@ -87,11 +195,40 @@ describe('claim 3 rules: dimensionality peaks and plateaus', () => {
     expect(half.ratio).toBeCloseTo((42 / 0.03) / (48 / 0.12), 10);
   });
 
-  it('treats the one-sided window at 1 by density', () => {
+  it('no line at 1; windows of close fractions never overlap, and a cluster at 3/8 does not lower 2/5\'s ratio', () => {
+    expect(dimensionalityPeaks([]).map((p) => p.fraction)).toEqual(['3/4', '2/3', '1/2', '2/5', '3/8', '1/3', '2/7', '1/4']);
+    expect(windowHalfWidth(3 / 8)).toBeCloseTo(0.01, 12);
+    expect(windowHalfWidth(2 / 5)).toBeCloseTo(0.01, 12);
+    expect(windowHalfWidth(1 / 2)).toBe(0.015);
     const flat = Array.from({ length: 400 }, (_, i) => (i + 0.5) / 400);
-    const atOne = [...flat, ...Array.from({ length: 10 }, (_, i) => 1 - i * 0.001)];
-    expect(dimensionalityPeaks(atOne).find((p) => p.fraction === '1')?.peak).toBe(true);
-    expect(dimensionalityPeaks(flat).find((p) => p.fraction === '1')?.ratio).toBeCloseTo(1, 1);
+    const at = (f: number, k: number) => Array.from({ length: k }, (_, i) => f + (i - k / 2) * 0.00004); // within ±0.004
+    const both = dimensionalityPeaks([...flat, ...at(2 / 5, 20), ...at(3 / 8, 200)]);
+    const alone = dimensionalityPeaks([...flat, ...at(2 / 5, 20)]);
+    const ratio = (ps: ReturnType<typeof dimensionalityPeaks>, f: string) => ps.find((p) => p.fraction === f)!.ratio;
+    expect(ratio(both, '2/5')).toBeCloseTo(ratio(alone, '2/5'), 10);
+    expect(both.filter((p) => p.peak).map((p) => p.fraction)).toEqual(['2/5', '3/8']);
+  });
+
+  it('betweenPlateaus: off the plateaus at 1 and 1/2, above 0.2', () => {
+    expect([1, 0.97, 0.9, 0.6, 0.54, 0.5, 0.46, 0.4, 0.25, 0.19].map((d) => betweenPlateaus(d))).toEqual([false, false, true, true, false, false, false, true, true, false]);
+  });
+
+  it('inverseDensityGrid: log-spaced over [1, max] plus the extra points inside each window', () => {
+    const grid = inverseDensityGrid(10, 20, 4, [[1.2, 2.5], [3.5, 7]]);
+    expect(grid[0]).toBe(1);
+    expect(grid[grid.length - 1]).toBe(20);
+    expect(grid.filter((v) => v >= 1.2 && v <= 2.5).length).toBeGreaterThanOrEqual(4);
+    expect(grid.filter((v) => v >= 3.5 && v <= 7).length).toBeGreaterThanOrEqual(4);
+    expect([...grid].sort((a, b) => a - b)).toEqual(grid);
+    expect(inverseDensityGrid(22, 20, 6, [[1.2, 2.5], [3.5, 7]]).length).toBeGreaterThanOrEqual(30);
+  });
+
+  it('uniformVerdict: plateaus and peaks (1/2 and two others, the notebook\'s lines count)', () => {
+    const peaks = (...at: number[]) => [0.75, 2 / 3, 0.5, 0.4, 0.375, 1 / 3, 2 / 7, 0.25].map((value) => ({ value, peak: at.includes(value) }));
+    expect(uniformVerdict(peaks(0.5, 0.4, 1 / 3), true, true)).toBe('reproduced');
+    expect(uniformVerdict(peaks(0.5, 0.4, 1 / 3), true, false)).toBe('partly');
+    expect(uniformVerdict(peaks(0.5, 0.4), true, true)).toBe('partly');
+    expect(uniformVerdict(peaks(0.4, 0.375, 1 / 3), false, true)).toBe('not reproduced');
   });
 
   it('a straight descent in log x has stickiness ≈ 1; a flat stretch at 1/2 raises it', () => {

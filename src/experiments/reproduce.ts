@@ -5,20 +5,22 @@
 
 import { VERSION } from '../version.js';
 import { budget } from './reproduce/budget.js';
-import { claimPentagon } from './reproduce/pentagon.js';
-import { claimCritical, claimGeometry, trainN20 } from './reproduce/n20.js';
-import { claimUniform } from './reproduce/uniform.js';
-import { claimPhase } from './reproduce/phase.js';
-import { claimSae } from './reproduce/sae.js';
-import { claimCorrelated } from './reproduce/correlated.js';
+import { CLAIM1, claimPentagon } from './reproduce/pentagon.js';
+import { CLAIM2, claimGeometry, trainN20 } from './reproduce/n20.js';
+import { CLAIM6, claimCritical } from './reproduce/critical.js';
+import { CLAIM3, claimUniform } from './reproduce/uniform.js';
+import { CLAIM4, claimPhase } from './reproduce/phase.js';
+import { CLAIM7, claimSae } from './reproduce/sae.js';
+import { CLAIM5, claimCorrelated } from './reproduce/correlated.js';
 import type { ClaimResult } from './reproduce/shared.js';
 
-export type { ClaimResult, Figure, Verdict } from './reproduce/shared.js';
+export type { ClaimResult, Figure, SettingDiff, Verdict } from './reproduce/shared.js';
 export { angularGaps, mean, sd } from './reproduce/shared.js';
-export { localMaxima, nonDecreasingWithin } from './reproduce/n20.js';
+export { nonDecreasingWithin } from './reproduce/n20.js';
+export { criticalVerdict, judgeRegime, localMaxima, peakCause } from './reproduce/critical.js';
 export { classifyPhase } from './reproduce/phase.js';
-export { samplePairs } from './reproduce/correlated.js';
-export { dimensionalityPeaks, plateauWidth } from './reproduce/uniform.js';
+export { anticorrelatedHolds, arrangementRatio, correlatedHolds, judgeCondition, pairLoss, relabel, samplePairs, solutionGeometry } from './reproduce/correlatedRules.js';
+export { betweenPlateaus, dimensionalityPeaks, inverseDensityGrid, plateauWidth, uniformVerdict, windowHalfWidth } from './reproduce/uniformRules.js';
 
 export interface ReproduceOptions {
   quick: boolean;
@@ -26,6 +28,11 @@ export interface ReproduceOptions {
   workers?: number;
   /** Progress lines (one per experiment). */
   log?: (line: string) => void;
+  /**
+   * Internal (tests, development): run only these claims, by number ('1'…'7') or id; the others
+   * are reported as not run. Default: all.
+   */
+  only?: readonly string[];
 }
 
 export interface ReproduceResult {
@@ -51,14 +58,17 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
     log(`${name}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     return value;
   };
-  const c1 = await timed('claim 1 (pentagon, n=5 m=2)', () => claimPentagon(b, workers));
-  const n20 = await timed('n=20 m=5 models (claims 6, 2, 7)', () => trainN20(b, workers));
-  const c6 = claimCritical(b, n20);
-  const c2 = claimGeometry(b, n20);
-  const c3 = await timed('claim 3 (uniform importance, n=200 m=20)', () => claimUniform(b, workers));
-  const c4 = await timed('claim 4 (phase diagram, n=2 m=1)', () => claimPhase(b, workers));
-  const c7 = await timed('claim 7 (SAE recovery)', () => claimSae(b, n20));
-  const c5 = await timed('claim 5 (correlated pairs, n=4 m=2)', () => claimCorrelated(b));
+  const wanted = (id: string) => options.only === undefined || options.only.some((o) => o === id || o === id.split('-')[0]);
+  const skip = (c: { id: string; claim: string; source: string; rule: string }): ClaimResult => ({ ...c, measured: '', verdict: 'not run', reason: 'not selected in this run', figures: [] });
+  const c1 = wanted(CLAIM1.id) ? await timed('claim 1 (pentagon, n=5 m=2)', () => claimPentagon(b, workers)) : skip(CLAIM1);
+  const needN20 = [CLAIM6.id, CLAIM2.id, CLAIM7.id].some(wanted);
+  const n20 = needN20 ? await timed('n=20 m=5 models (claims 2, 6, 7)', () => trainN20(b, workers)) : undefined;
+  const c6 = wanted(CLAIM6.id) && n20 ? await timed('claim 6 (critical region)', () => claimCritical(b, n20, workers, log)) : skip(CLAIM6);
+  const c2 = wanted(CLAIM2.id) && n20 ? claimGeometry(b, n20) : skip(CLAIM2);
+  const c3 = wanted(CLAIM3.id) ? await timed('claim 3 (uniform importance, n=200 m=20)', () => claimUniform(b, workers, log)) : skip(CLAIM3);
+  const c4 = wanted(CLAIM4.id) ? await timed('claim 4 (phase diagram, n=2 m=1)', () => claimPhase(b, workers)) : skip(CLAIM4);
+  const c7 = wanted(CLAIM7.id) && n20 ? await timed('claim 7 (SAE recovery)', () => claimSae(b, n20)) : skip(CLAIM7);
+  const c5 = wanted(CLAIM5.id) ? await timed('claim 5 (correlated pairs, n=4 m=2)', () => claimCorrelated(b)) : skip(CLAIM5);
   const claims: ClaimResult[] = [c1, c2, c3, c4, c5, c6, c7];
   const cpu = process.cpuUsage(cpuStarted);
   return { version: VERSION, quick: options.quick, startedAt, runtimeSeconds: (performance.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, claims };

@@ -67,14 +67,14 @@ interface Curve {
   perSeed: number[];
 }
 
-function curvePanel(curve: Curve[], title: string, yTitle: string, region: [number, number]): unknown {
+function curvePanel(curve: Curve[], title: string, yTitle: string, region: [number, number], width = 330, height = 220): unknown {
   const rows = curve.map((c) => ({ sparsity: c.sparsity, mean: finite(c.mean), lo: finite(c.mean - c.sd), hi: finite(c.mean + c.sd) }));
   const seeds = curve.flatMap((c) => c.perSeed.map((v) => ({ sparsity: c.sparsity, value: finite(v) })));
   const x = { field: 'sparsity', type: 'quantitative', title: 'sparsity S', scale: { domain: [0, 1] } };
   return {
     title,
-    width: 330,
-    height: 220,
+    width,
+    height,
     layer: [
       {
         data: { values: [{ from: region[0], to: region[1] }] },
@@ -94,6 +94,16 @@ export function lossVsSparsitySpec(raw: Curve[], perActive: Curve[], region: [nu
     $schema: SCHEMA,
     title: { text: 'Loss against sparsity, n = 20, m = 5, I = 0.7^i', subtitle: `shaded: claimed critical region ${region[0]}–${region[1]}` },
     hconcat: [curvePanel(raw, 'raw loss', 'final loss', region), curvePanel(perActive, 'loss per active feature', 'loss / (1 − S)', region)],
+    resolve: { scale: { y: 'independent' } },
+  } as TopLevelSpec;
+}
+
+/** Claim 6 over regimes: rows of small raw-loss panels (one per regime or setting), the critical region shaded. */
+export function regimeGridSpec(rows: { title: string; curve: Curve[] }[][], region: [number, number]): TopLevelSpec {
+  return {
+    $schema: SCHEMA,
+    title: { text: 'Loss against sparsity in both regimes, n = 20, m = 5, I = 0.7^i', subtitle: `mean ± 1 SD over seeds; shaded: the claimed critical region ${region[0]}–${region[1]}` },
+    vconcat: rows.map((row) => ({ hconcat: row.map((p) => curvePanel(p.curve, p.title, 'final loss', region, 230, 150)) })),
     resolve: { scale: { y: 'independent' } },
   } as TopLevelSpec;
 }
@@ -294,5 +304,26 @@ export function dimensionalitySpec(
         ],
       },
     ],
+  } as TopLevelSpec;
+}
+
+/** Claim 5: the held-out loss of every restart, per condition, a dot per restart coloured by its geometry (x: seed). */
+export function restartLossSpec(rows: { condition: string; seed: number; loss: number; geometry: string }[], conditions: readonly string[]): TopLevelSpec {
+  return {
+    $schema: SCHEMA,
+    title: { text: 'Loss of every restart', subtitle: 'per condition and seed; the lowest per seed is judged' },
+    data: { values: rows.map((r) => ({ ...r, loss: finite(r.loss) })) },
+    facet: { column: { field: 'condition', type: 'nominal', sort: [...conditions], header: { title: null, labelFontWeight: 'bold' } } },
+    spec: {
+      width: 180,
+      height: 200,
+      mark: { type: 'point', filled: true, size: 40, opacity: 0.8 },
+      encoding: {
+        x: { field: 'seed', type: 'ordinal', title: 'seed' },
+        y: { field: 'loss', type: 'quantitative', title: 'held-out loss', scale: { type: 'log' } },
+        color: { field: 'geometry', type: 'nominal', title: 'geometry', scale: { domain: ['antipodal', 'orthogonal', 'other', 'not represented'] } },
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
   } as TopLevelSpec;
 }

@@ -1,5 +1,44 @@
 // The training budget of every claim experiment: --quick and the full run.
 
+/** Claim 3: one training setting (size, optimizer, init, grid density). */
+export interface UniformSetting {
+  name: string;
+  nFeatures: number;
+  nHidden: number;
+  steps: number;
+  batchSize: number;
+  lr: number;
+  seeds: number;
+  /** Log-spaced values of 1/(1−S) over [1, max], and extra ones inside each window. */
+  points: number;
+  extra: number;
+  optimizer: 'adam' | 'adamw';
+  weightDecay?: number;
+  /** W ~ N(0, initStd²) instead of N(0, 2/(m+n)). */
+  initStd?: number;
+}
+
+/** Where the fractions occur: extra values of 1/(1−S) there. */
+const UNIFORM_WINDOWS: [number, number][] = [
+  [1.2, 2.5],
+  [3.5, 7],
+];
+/**
+ * Claim 6 in the seed's regime: its own setting (config/critical-region.json: 5 epochs over
+ * 100,000 samples, batch 1024, lr 1e-3), a grid of S around the region (an epoch step costs
+ * ~5× a fresh-batch step here: the batch is copied from the dataset, not sampled into the
+ * kernels' lists), and [dataset size, epochs] settings.
+ */
+const SEED_REGIME = {
+  batchSize: 1024,
+  lr: 1e-3,
+  own: { datasetSize: 100_000, numEpochs: 5 },
+  sparsity: [0.7, 0.75, 0.8, 0.82, 0.84, 0.85, 0.86, 0.87, 0.9, 0.93, 0.95],
+};
+const ADAM = { optimizer: 'adam' as const };
+/** The paper's notebook: AdamW (PyTorch's default weight decay 0.01), W init std ≈ 0.02. */
+const NOTEBOOK = { optimizer: 'adamw' as const, weightDecay: 0.01, initStd: 0.02 };
+
 /** Per experiment: the training budget of --quick and of the full run. */
 export function budget(quick: boolean) {
   return quick
@@ -12,11 +51,26 @@ export function budget(quick: boolean) {
           seeds: 3,
           sparsity07: [0, 0.1, 0.3, 0.5, 0.7, 0.75, 0.8, 0.82, 0.84, 0.85, 0.86, 0.87, 0.9, 0.93, 0.95, 0.99],
           sparsity09: [0, 0.5, 0.8, 0.9, 0.99],
+          seedRegime: {
+            ...SEED_REGIME,
+            settings: [
+              [10_000, 5],
+              [10_000, 25],
+              [100_000, 5],
+            ] as [number, number][],
+          },
         },
         phase: { steps: 3000, batchSize: 512, lr: 3e-3, seeds: 3, importance: [0.1, 0.3, 0.5, 1, 2, 3, 10], density: [0.01, 0.03, 0.1, 0.3, 1] },
         sae: { steps: 4000, batchSize: 512, seeds: 3, sparsity: [0, 0.7, 0.9, 0.95, 0.99] },
-        correlated: { steps: 4000, batchSize: 512, lr: 3e-3, seeds: 5, sparsity: 0.9 },
-        uniform: { nFeatures: 200, nHidden: 20, steps: 2000, batchSize: 256, lr: 3e-3, seeds: 3, points: 8, maxInverseDensity: 20 },
+        correlated: { steps: 4000, batchSize: 512, lr: 3e-3, seeds: 5, restarts: 4, sparsity: 0.9 },
+        uniform: {
+          maxInverseDensity: 20,
+          windows: UNIFORM_WINDOWS,
+          settings: [
+            { name: 'ours', nFeatures: 200, nHidden: 20, steps: 2000, batchSize: 256, lr: 3e-3, seeds: 3, points: 10, extra: 4, ...ADAM },
+            { name: 'notebook optimizer', nFeatures: 200, nHidden: 20, steps: 2000, batchSize: 256, lr: 3e-3, seeds: 1, points: 10, extra: 4, ...NOTEBOOK },
+          ] as UniformSetting[],
+        },
         evalSize: 20_000,
       }
     : {
@@ -31,6 +85,18 @@ export function budget(quick: boolean) {
             0.91, 0.93, 0.95, 0.97, 0.99,
           ],
           sparsity09: [0, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99],
+          seedRegime: {
+            ...SEED_REGIME,
+            settings: [
+              [10_000, 5],
+              [10_000, 25],
+              [10_000, 100],
+              [30_000, 5],
+              [30_000, 25],
+              [100_000, 5],
+              [100_000, 25],
+            ] as [number, number][],
+          },
         },
         phase: {
           steps: 10_000,
@@ -41,8 +107,16 @@ export function budget(quick: boolean) {
           density: [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
         },
         sae: { steps: 10_000, batchSize: 1024, seeds: 3, sparsity: [0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99] },
-        correlated: { steps: 10_000, batchSize: 1024, lr: 1e-3, seeds: 10, sparsity: 0.9 },
-        uniform: { nFeatures: 200, nHidden: 20, steps: 10_000, batchSize: 1024, lr: 1e-3, seeds: 3, points: 16, maxInverseDensity: 20 },
+        correlated: { steps: 10_000, batchSize: 1024, lr: 1e-3, seeds: 10, restarts: 4, sparsity: 0.9 },
+        uniform: {
+          maxInverseDensity: 20,
+          windows: UNIFORM_WINDOWS,
+          settings: [
+            { name: 'ours', nFeatures: 200, nHidden: 20, steps: 5000, batchSize: 1024, lr: 1e-3, seeds: 3, points: 22, extra: 6, ...ADAM },
+            { name: 'notebook optimizer', nFeatures: 200, nHidden: 20, steps: 5000, batchSize: 1024, lr: 1e-3, seeds: 1, points: 22, extra: 6, ...NOTEBOOK },
+            { name: 'paper-text size', nFeatures: 400, nHidden: 30, steps: 3000, batchSize: 1024, lr: 1e-3, seeds: 1, points: 16, extra: 4, ...ADAM },
+          ] as UniformSetting[],
+        },
         evalSize: 100_000,
       };
 }

@@ -1,16 +1,9 @@
-// Claims 6 and 2 (and the models of claim 7): n=20, m=5 over a sparsity grid, I = 0.7^i and 0.9^i.
+// Claim 2 and the n=20, m=5 models of claims 6 and 7: a sparsity grid, I = 0.7^i and 0.9^i.
 
 import { geometricImportance } from '../../data/importance.js';
 import * as plots from '../../report/reproducePlots.js';
 import type { Budget } from './budget.js';
 import { PAPER, curveOf, fmt, mean, range, sd, trainPacked, type ClaimResult, type Curve, type Figure, type PackedInstance, type PackedResult, type Verdict } from './shared.js';
-
-export const CLAIM6 = {
-  id: '6-critical-region',
-  claim: 'For n=20, m=5, I=0.7^i the loss against sparsity has a peak (a local maximum) in the critical region S≈0.82–0.87.',
-  source: "the project's seed (its phase regions 0.1–0.7, 0.82–0.87, 0.9+: DEFAULT_SPARSITY in src/config/toy.ts; config/critical-region.json)",
-  rule: 'reproduced if the mean (over seeds) curve of raw loss or of loss per active feature, loss/(1−S), has a local maximum at some S in [0.82, 0.87] whose ±1 SD band lies entirely above the ±1 SD bands of both neighbouring grid points; partly if it has a local maximum there but within the seed spread; else not reproduced.',
-};
 
 export const CLAIM2 = {
   id: '2-n20-geometry',
@@ -18,17 +11,6 @@ export const CLAIM2 = {
   source: `${PAPER}, section "Demonstrating Superposition" (WᵀW and feature-norm figure)`,
   rule: 'reproduced if for both importance decays the mean represented count is non-decreasing in S from S=0 to S=0.99 within one feature (each value ≥ the maximum of earlier values − 1) AND the count at S=0.99 exceeds the count at S=0; partly if this holds for one decay; else not reproduced.',
 };
-
-/** Local maxima of a curve: interior points above both neighbours; `clear` when the ±1 SD bands do not overlap. */
-export function localMaxima(curve: readonly Curve[]): { sparsity: number; mean: number; clear: boolean }[] {
-  const peaks: { sparsity: number; mean: number; clear: boolean }[] = [];
-  for (let i = 1; i + 1 < curve.length; i++) {
-    const [a, c, d] = [curve[i - 1], curve[i], curve[i + 1]];
-    if (c.mean > a.mean && c.mean > d.mean)
-      peaks.push({ sparsity: c.sparsity, mean: c.mean, clear: c.mean - c.sd > Math.max(a.mean + a.sd, d.mean + d.sd) });
-  }
-  return peaks;
-}
 
 /** Non-decreasing within `tolerance`: each mean ≥ (max of the earlier means) − tolerance. */
 export function nonDecreasingWithin(values: readonly number[], tolerance: number): boolean {
@@ -55,42 +37,6 @@ export async function trainN20(b: Budget, workers: number): Promise<N20> {
   ]);
   const run = await trainPacked({ nFeatures: 20, nHidden: 5, steps, batchSize, lr, evalSize: b.evalSize }, instances, workers);
   return { run, instances };
-}
-
-export function claimCritical(b: Budget, n20: N20): ClaimResult {
-  const { sparsity07, steps, batchSize, lr, seeds } = b.n20;
-  const rows = n20.instances.map((inst, k) => ({ ...inst, loss: n20.run.metrics[k].finalLoss })).filter((r) => r.decay === 0.7);
-  const raw = curveOf(rows.map((r) => ({ sparsity: r.sparsity, value: r.loss })), sparsity07);
-  const perActive = curveOf(rows.map((r) => ({ sparsity: r.sparsity, value: r.loss / (1 - r.sparsity) })), sparsity07);
-  const inRegion = (s: number) => s >= 0.82 - 1e-9 && s <= 0.87 + 1e-9;
-  const peaks = { raw: localMaxima(raw), perActive: localMaxima(perActive) };
-  const describePeaks = (p: { sparsity: number; clear: boolean }[]) =>
-    p.length === 0 ? 'no local maximum' : p.map((q) => `S=${q.sparsity}${q.clear ? ' (beyond spread)' : ' (within spread)'}`).join(', ');
-  const regionPeaks = [...peaks.raw.map((p) => ({ ...p, norm: 'raw loss' })), ...peaks.perActive.map((p) => ({ ...p, norm: 'loss/(1−S)' }))].filter((p) =>
-    inRegion(p.sparsity),
-  );
-  const verdict: Verdict = regionPeaks.some((p) => p.clear) ? 'reproduced' : regionPeaks.length > 0 ? 'partly' : 'not reproduced';
-  const shape = (c: Curve[]) => {
-    const first = c[0].mean;
-    const last = c[c.length - 1].mean;
-    return `${fmt(first)} at S=${c[0].sparsity} → ${fmt(last)} at S=${c[c.length - 1].sparsity}`;
-  };
-  return {
-    ...CLAIM6,
-    measured:
-      `raw loss ${shape(raw)}; local maxima of the mean: ${describePeaks(peaks.raw)}. ` +
-      `loss/(1−S) ${shape(perActive)}; local maxima: ${describePeaks(peaks.perActive)}. ` +
-      `In 0.82–0.87: ${regionPeaks.length === 0 ? 'none' : regionPeaks.map((p) => `${p.norm} at S=${p.sparsity}${p.clear ? ' beyond' : ' within'} spread`).join('; ')} (${seeds} seeds).`,
-    verdict,
-    config: { nFeatures: 20, nHidden: 5, importanceDecay: 0.7, sparsity: sparsity07, seeds: range(seeds), steps, batchSize, lr, optimizer: 'adam' },
-    numbers: { raw, perActive, peaks },
-    figures: [
-      {
-        caption: 'Final loss against sparsity, mean ± 1 SD over seeds (dots: seeds); left raw loss, right loss per active feature loss/(1−S). Shaded: the claimed critical region 0.82–0.87.',
-        spec: plots.lossVsSparsitySpec(raw, perActive, [0.82, 0.87]),
-      },
-    ],
-  };
 }
 
 export function claimGeometry(b: Budget, n20: N20): ClaimResult {

@@ -5,7 +5,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { resolveToyConfig, type ToyConfig } from '../../config/toy.js';
 import { toyMetrics, type InstanceMetrics } from '../../train/toyMetrics.js';
-import { createToyTraining, type StreamKey } from '../../train/trainToy.js';
+import { STREAM, createToyTraining, instanceRngs, type StreamKey } from '../../train/trainToy.js';
 import { trainToyParallel } from '../../train/toyWorkers.js';
 
 export type Verdict = 'reproduced' | 'partly' | 'not reproduced' | 'not run';
@@ -13,6 +13,14 @@ export type Verdict = 'reproduced' | 'partly' | 'not reproduced' | 'not run';
 export interface Figure {
   caption: string;
   spec: TopLevelSpec;
+}
+
+/** Where our experiment differs from the paper's (or the seed's) procedure, and why. */
+export interface SettingDiff {
+  aspect: string;
+  paper: string;
+  ours: string;
+  why: string;
 }
 
 export interface ClaimResult {
@@ -53,8 +61,26 @@ export interface PackedResult {
  * Train every instance (own seed, sparsity, importance) as one model over `workers` threads; its
  * streams are those of (seed, index in its seed's run), so the numbers do not depend on `workers`.
  */
+export interface PackedBase {
+  nFeatures: number;
+  nHidden: number;
+  /** Fresh batches (the paper's regime); omitted with numEpochs. */
+  steps?: number;
+  batchSize: number;
+  lr: number;
+  evalSize: number;
+  optimizer?: 'adam' | 'adamw';
+  weightDecay?: number;
+  /** Epoch mode (the seed's): E epochs over a fixed dataset of datasetSize samples, instead of `steps`. */
+  numEpochs?: number;
+  datasetSize?: number;
+}
+
 export async function trainPacked(
-  base: { nFeatures: number; nHidden: number; steps: number; batchSize: number; lr: number; evalSize: number },
+  { initStd, ...base }: PackedBase & {
+    /** W ~ N(0, initStd²) instead of the default N(0, 2/(m+n)) (from the same init streams). */
+    initStd?: number;
+  },
   instances: readonly PackedInstance[],
   workers = 1,
 ): Promise<PackedResult> {
@@ -67,7 +93,15 @@ export async function trainPacked(
     return { seed, index };
   });
   const importance = Float64Array.from(instances.flatMap((i) => i.importance));
-  const training = createToyTraining(config, { streamKeys, importance, withDataset: false });
+  // Epoch mode: the fixed dataset lives where training happens (the workers, or this thread alone).
+  const mainTrains = workers <= 1 || instances.length <= 1;
+  const training = createToyTraining(config, { streamKeys, importance, withDataset: mainTrains });
+  if (initStd !== undefined) {
+    const size = config.nHidden * config.nFeatures;
+    instanceRngs(streamKeys, STREAM.init).forEach((rng, k) => {
+      for (let e = 0; e < size; e++) training.params.W[k * size + e] = initStd * rng.normal();
+    });
+  }
   await trainToyParallel(training, workers);
   const metrics = toyMetrics(training).instances;
   return {

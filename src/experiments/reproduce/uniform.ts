@@ -1,149 +1,136 @@
-// Claim 3: uniform importance, n=200, m=20. Dimensions per feature m/‖W‖²_F against 1/(1−S), and
-// the feature dimensionalities D_i, which the paper finds clustered at the fractions of small
-// configurations (a dedicated dimension 1, tetrahedron 3/4, triangle 2/3, antipodal pair 1/2,
-// pentagon 2/5, square antiprism 3/8). We test for peaks of the D_i histogram near those
-// fractions and for plateaus ("sticky" stretches) of m/‖W‖²_F at 1 and 1/2, not for most features
-// sitting on them.
+// Claim 3: uniform importance, n=200, m=20 (and, in the full run, the paper-text size n=400,
+// m=30). Dimensions per feature m/‖W‖²_F against 1/(1−S), and the feature dimensionalities Dᵢ,
+// which the paper finds clustered at the fractions of small configurations. We test for peaks of
+// the Dᵢ histogram near those fractions, on the instances between the plateaus, and for plateaus
+// ("sticky" stretches) of m/‖W‖²_F at 1 and 1/2 — not for most features sitting on them. The
+// rules are in uniformRules.ts.
 
 import * as plots from '../../report/reproducePlots.js';
-import type { Budget } from './budget.js';
-import { PAPER, fmt, mean, range, sd, trainPacked, type ClaimResult, type Verdict } from './shared.js';
-
-export const FRACTIONS: readonly plots.FractionLine[] = [
-  { label: '1', value: 1 },
-  { label: '3/4', value: 3 / 4 },
-  { label: '2/3', value: 2 / 3 },
-  { label: '1/2', value: 1 / 2 },
-  { label: '2/5', value: 2 / 5 },
-  { label: '3/8', value: 3 / 8 },
-];
-
-/** Half-width of the window counted as "at" a fraction, and of the background ring beyond it. */
-export const PEAK_HALF_WIDTH = 0.015;
-export const PEAK_RING = 0.06;
-/** A peak: the window's density ≥ this many times the ring's, and at least PEAK_MIN_COUNT values in it. */
-export const PEAK_RATIO = 2;
-export const PEAK_MIN_COUNT = 5;
-/** A plateau: the curve lingers in level ± PLATEAU_TOLERANCE at least this many times longer (in log x) than a straight descent would. */
-export const PLATEAU_TOLERANCE = 0.05;
-export const PLATEAU_MIN_STICKINESS = 1.5;
+import type { Budget, UniformSetting } from './budget.js';
+import { PAPER, fmt, mean, range, sd, trainPacked, type ClaimResult, type Figure, type SettingDiff, type Verdict } from './shared.js';
+import {
+  FRACTIONS,
+  LOWEST_LEVEL,
+  PEAK_MIN_COUNT,
+  PEAK_NEIGHBOUR_SHARE,
+  PEAK_HALF_WIDTH,
+  PEAK_RATIO,
+  PEAK_RING,
+  PLATEAU_MIN_STICKINESS,
+  PLATEAU_TOLERANCE,
+  betweenPlateaus,
+  dimensionalityPeaks,
+  inverseDensityGrid,
+  plateauWidth,
+  uniformVerdict,
+} from './uniformRules.js';
 
 export const CLAIM3 = {
   id: '3-uniform-plateaus',
   claim:
-    'With uniform importance and many features (n=200, m=20), the dimensions per feature m/‖W‖²_F stick at 1 and at 1/2 as 1/(1−S) grows, and the feature dimensionalities Dᵢ cluster at the fractions of small configurations: 1, 3/4, 2/3, 1/2, 2/5, 3/8.',
-  source: `${PAPER}, section "The Geometry of Superposition: Uniform Superposition" (dimensions-per-feature and feature-dimensionality figures)`,
+    'With uniform importance and many features (n=200, m=20; the paper\'s text: n=400, m=30), the dimensions per feature m/‖W‖²_F stick at 1 and at 1/2 as 1/(1−S) grows, and the feature dimensionalities Dᵢ cluster at the fractions of small configurations: 3/4, 2/3, 1/2, 2/5, 3/8 (the paper notes that no line at Dᵢ = 1 appears).',
+  source: `${PAPER}, section "The Geometry of Superposition: Uniform Superposition" (dimensions-per-feature and feature-dimensionality figures; the notebook draws further lines at 1/3, 2/7, 1/4)`,
   rule:
-    `Dᵢ = ‖Wᵢ‖²/Σⱼ(Ŵᵢ·Wⱼ)² of the represented features (‖Wᵢ‖ > 0.5), pooled over the grid and seeds. A peak at a fraction f: at least ${PEAK_MIN_COUNT} values within ±${PEAK_HALF_WIDTH} of f, at a density ≥ ${PEAK_RATIO}× that of the ring ${PEAK_HALF_WIDTH} < |Dᵢ − f| ≤ ${PEAK_HALF_WIDTH + PEAK_RING}. ` +
+    `Dᵢ = ‖Wᵢ‖²/Σⱼ(Ŵᵢ·Wⱼ)² of the represented features (‖Wᵢ‖ > 0.5) of the instances between the plateaus (own m/‖W‖²_F in [${LOWEST_LEVEL}, ${1 - PLATEAU_TOLERANCE}) and not within ±${PLATEAU_TOLERANCE} of 1/2), pooled over the grid and seeds. ` +
+    `Known fractions: the paper's 3/4, 2/3, 1/2, 2/5, 3/8 and the notebook's 1/3, 2/7, 1/4. A peak at a fraction f: at least ${PEAK_MIN_COUNT} values within ±h of f (h = ${PEAK_HALF_WIDTH}, or ${PEAK_NEIGHBOUR_SHARE}× the distance to the nearest other fraction if less, so windows never overlap), at a density ≥ ${PEAK_RATIO}× that of the ring h < |Dᵢ − f| ≤ h + ${PEAK_RING} without the other fractions' windows. ` +
     `A plateau of the mean m/‖W‖²_F curve at a level L: the stretch of log(1/(1−S)) it spends within L ± ${PLATEAU_TOLERANCE} is ≥ ${PLATEAU_MIN_STICKINESS}× what a straight descent would spend there (a straight line from 1 to 1/2 for L = 1; from 0.7 to 0.3 for L = 1/2, both over the curve's own crossing points). ` +
-    'reproduced if there are plateaus at 1 and at 1/2 AND peaks at 1/2 and at ≥ 2 of the other fractions; partly if the peaks hold (1/2 and ≥ 2 others) or both plateaus do; else not reproduced.',
+    'reproduced if there are plateaus at 1 and at 1/2 AND peaks at 1/2 and at ≥ 2 other known fractions; partly if the peaks hold (1/2 and ≥ 2 others) or both plateaus do; else not reproduced. ' +
+    "The verdict is our setting's (n=200, m=20, Adam); the notebook's optimizer (AdamW, weight decay 0.01, init std 0.02) and, in the full run, the paper-text size (n=400, m=30) are judged by the same rule and reported beside it.",
 };
 
-/** For each fraction: the count within ±halfWidth, the ring's count, and whether it is a peak (densities over the parts of both windows inside [0, 1]). */
-export function dimensionalityPeaks(values: readonly number[], fractions: readonly plots.FractionLine[] = FRACTIONS) {
-  const inside = (lo: number, hi: number) => Math.max(0, Math.min(hi, 1) - Math.max(lo, 0));
-  return fractions.map((f) => {
-    let count = 0;
-    let ring = 0;
-    for (const v of values) {
-      const d = Math.abs(v - f.value);
-      if (d <= PEAK_HALF_WIDTH) count++;
-      else if (d <= PEAK_HALF_WIDTH + PEAK_RING) ring++;
-    }
-    // D_i ≤ 1 always, so the windows of f = 1 are one-sided: compare densities, not counts.
-    const windowWidth = inside(f.value - PEAK_HALF_WIDTH, f.value + PEAK_HALF_WIDTH);
-    const ringWidth =
-      inside(f.value - PEAK_HALF_WIDTH - PEAK_RING, f.value - PEAK_HALF_WIDTH) + inside(f.value + PEAK_HALF_WIDTH, f.value + PEAK_HALF_WIDTH + PEAK_RING);
-    const ratio = ring === 0 ? (count > 0 ? Infinity : 0) : count / windowWidth / (ring / ringWidth);
-    return { fraction: f.label, value: f.value, count, ring, ratio, peak: count >= PEAK_MIN_COUNT && ratio >= PEAK_RATIO };
-  });
-}
+export const CLAIM3_SETTINGS: SettingDiff[] = [
+  { aspect: 'size', paper: 'n=400, m=30 (text); the notebook n=200, m=20', ours: 'n=200, m=20 judged; n=400, m=30 beside it in the full run', why: 'n=400 costs ~3× per step; the quick run cannot afford it' },
+  { aspect: 'optimizer and init', paper: 'notebook: AdamW (weight decay 0.01), W init std ≈ 0.02 (xavier over its instance tensor)', ours: 'Adam without weight decay, W ~ N(0, 2/(m+n)) (std 0.095 for n=200, m=20); the notebook\'s beside it', why: "our default for every claim; the notebook's is run beside to show whether the verdict depends on it" },
+  { aspect: 'grid', paper: 'many sparsities in one model (a dense sweep of 1/(1−S))', ours: 'log-spaced 1/(1−S) in [1, 20] plus extra points in [1.2, 2.5] and [3.5, 7], where the fractions occur', why: 'the same; the extra points resolve the transitions' },
+  { aspect: 'steps and batch', paper: 'notebook: 10,000 steps, batch 1024, lr 1e-3', ours: 'see config (fewer steps in full, and lr 3e-3 with batch 256 in quick)', why: 'the time budgets of the quick (~90 s) and full (~20 min) runs' },
+  { aspect: 'which Dᵢ are tested', paper: 'the figure shows every feature of every sparsity', ours: 'the instances between the plateaus', why: 'on a plateau every feature sits at 1 or 1/2; past the last fraction they spread out; either would swamp the fractions' },
+];
 
-/** Piecewise-linear y over log x, sampled finely: the points (log x, y). */
-function sampleLogCurve(curve: readonly { x: number; y: number }[], samples = 2000): { t: number; y: number }[] {
-  const t0 = Math.log(curve[0].x);
-  const t1 = Math.log(curve[curve.length - 1].x);
-  const out: { t: number; y: number }[] = [];
-  let seg = 0;
-  for (let s = 0; s <= samples; s++) {
-    const t = t0 + ((t1 - t0) * s) / samples;
-    while (seg + 2 < curve.length && Math.log(curve[seg + 1].x) < t) seg++;
-    const [a, b] = [curve[seg], curve[seg + 1]];
-    const [ta, tb] = [Math.log(a.x), Math.log(b.x)];
-    const u = tb === ta ? 0 : Math.min(1, Math.max(0, (t - ta) / (tb - ta)));
-    out.push({ t, y: a.y + u * (b.y - a.y) });
-  }
-  return out;
-}
+export type { UniformSetting } from './budget.js';
 
-/**
- * How long (in log x) the curve lingers in level ± tolerance, relative to a straight descent from
- * `from` to `to` over the curve's own first crossings of those values: a straight line spends
- * 2·tolerance/|from − to| of that stretch in the band (one-sided, tolerance/|from − to|, when the
- * band sits at `from`). NaN when the curve never reaches `to`.
- */
-export function plateauWidth(curve: readonly { x: number; y: number }[], level: number, from: number, to: number, tolerance = PLATEAU_TOLERANCE) {
-  const points = sampleLogCurve(curve);
-  const dt = points[1].t - points[0].t;
-  const first = (f: (y: number) => boolean) => points.find((p) => f(p.y))?.t;
-  const tFrom = first((y) => y <= from) ?? NaN;
-  const tTo = first((y) => y <= to) ?? NaN;
-  let longest = 0;
-  let run = 0;
-  for (const p of points) {
-    run = Math.abs(p.y - level) <= tolerance ? run + dt : 0;
-    longest = Math.max(longest, run);
-  }
-  const bandShare = (level === from ? tolerance : 2 * tolerance) / Math.abs(from - to);
-  const straight = (tTo - tFrom) * bandShare;
-  return { logWidth: longest, factor: Math.exp(longest), stickiness: longest / straight };
-}
-
-export async function claimUniform(b: Budget, workers: number): Promise<ClaimResult> {
-  const { nFeatures: n, nHidden: m, steps, batchSize, lr, seeds, points, maxInverseDensity } = b.uniform;
-  // 1/(1−S) geometric from 1 to maxInverseDensity; with n = 10 m the dimensions per feature then run from 1 to ≈ m/n.
-  const inverseDensity = range(points).map((k) => maxInverseDensity ** (k / (points - 1)));
+/** One setting trained and measured: the dims curve, plateaus, peaks (overall and per seed), the verdict by the rule. */
+async function runSetting(setting: UniformSetting, b: Budget, workers: number) {
+  const { nFeatures: n, nHidden: m, seeds, points, extra } = setting;
+  const grid = inverseDensityGrid(points, b.uniform.maxInverseDensity, extra, b.uniform.windows);
   const importance = Array<number>(n).fill(1);
-  const instances = range(seeds).flatMap((seed) => inverseDensity.map((v) => ({ sparsity: 1 - 1 / v, seed, importance, inverseDensity: v })));
-  const run = await trainPacked({ nFeatures: n, nHidden: m, steps, batchSize, lr, evalSize: b.evalSize }, instances, workers);
-  const dims = inverseDensity.map((v) => {
+  const instances = range(seeds).flatMap((seed) => grid.map((v) => ({ sparsity: 1 - 1 / v, seed, importance, inverseDensity: v })));
+  const { steps, batchSize, lr, optimizer, weightDecay, initStd } = setting;
+  const run = await trainPacked({ nFeatures: n, nHidden: m, steps, batchSize, lr, optimizer, weightDecay, initStd, evalSize: b.evalSize }, instances, workers);
+  const dims = grid.map((v) => {
     const perSeed = instances.flatMap((inst, k) => (inst.inverseDensity === v ? [run.metrics[k].dimensionsPerFeature] : []));
     return { inverseDensity: v, mean: mean(perSeed), sd: sd(perSeed), perSeed };
   });
   const represented = (k: number) => run.metrics[k].dimensionality.filter((_, i) => run.metrics[k].featureNorms[i] > 0.5);
-  const allD = instances.flatMap((_, k) => represented(k));
-  const peaks = dimensionalityPeaks(allD);
-  const peaksPerSeed = range(seeds).map((seed) => dimensionalityPeaks(instances.flatMap((inst, k) => (inst.seed === seed ? represented(k) : []))));
+  const tested = instances.map((_, k) => betweenPlateaus(run.metrics[k].dimensionsPerFeature));
+  const testedD = (seed?: number) => instances.flatMap((inst, k) => (tested[k] && (seed === undefined || inst.seed === seed) ? represented(k) : []));
+  const D = testedD();
+  const peaks = dimensionalityPeaks(D);
+  const peaksPerSeed = range(seeds).map((seed) => dimensionalityPeaks(testedD(seed)));
   const curve = dims.map((d) => ({ x: d.inverseDensity, y: d.mean }));
-  const plateauOne = plateauWidth(curve, 1, 1, 0.5);
-  const plateauHalf = plateauWidth(curve, 0.5, 0.7, 0.3);
-  const onePlateau = plateauOne.stickiness >= PLATEAU_MIN_STICKINESS;
-  const halfPlateau = plateauHalf.stickiness >= PLATEAU_MIN_STICKINESS;
-  const peakAtHalf = peaks.find((p) => p.value === 0.5)?.peak === true;
-  const otherPeaks = peaks.filter((p) => p.value !== 0.5 && p.peak);
-  const peaksOk = peakAtHalf && otherPeaks.length >= 2;
-  const verdict: Verdict = onePlateau && halfPlateau && peaksOk ? 'reproduced' : peaksOk || (onePlateau && halfPlateau) ? 'partly' : 'not reproduced';
-  const describe = (p: { stickiness: number; factor: number }) => `stickiness ${fmt(p.stickiness, 2)} (within ±${PLATEAU_TOLERANCE} over a factor ${fmt(p.factor, 3)} in 1/(1−S))`;
-  const histogram = range(105).map((i) => ({ from: i / 100, to: (i + 1) / 100, count: allD.filter((v) => v >= i / 100 && v < (i + 1) / 100).length }));
-  const points0 = instances.flatMap((inst, k) => (inst.seed === 0 ? represented(k).map((D) => ({ inverseDensity: inst.inverseDensity, D })) : []));
-  const at = (v: number) => dims.reduce((a, d) => (Math.abs(Math.log(d.inverseDensity / v)) < Math.abs(Math.log(a.inverseDensity / v)) ? d : a));
-  const shown = [1, 2, 3, 5, 10, maxInverseDensity].map(at).filter((d, i, all) => all.indexOf(d) === i);
+  const plateaus = { one: plateauWidth(curve, 1, 1, 0.5), half: plateauWidth(curve, 0.5, 0.7, 0.3) };
+  const onePlateau = plateaus.one.stickiness >= PLATEAU_MIN_STICKINESS;
+  const halfPlateau = plateaus.half.stickiness >= PLATEAU_MIN_STICKINESS;
+  const verdict: Verdict = uniformVerdict(peaks, onePlateau, halfPlateau);
+  const histogram = range(105).map((i) => ({ from: i / 100, to: (i + 1) / 100, count: D.filter((v) => v >= i / 100 && v < (i + 1) / 100).length }));
+  const scatter = instances.flatMap((inst, k) => (inst.seed === 0 ? represented(k).map((Dk) => ({ inverseDensity: inst.inverseDensity, D: Dk })) : []));
+  return { setting, grid, dims, tested: tested.filter(Boolean).length, instances: instances.length, testedFeatures: D.length, peaks, peaksPerSeed, plateaus, onePlateau, halfPlateau, verdict, histogram, scatter, seconds: run.seconds };
+}
+
+type SettingResult = Awaited<ReturnType<typeof runSetting>>;
+
+const describePlateau = (p: { stickiness: number; factor: number }, ok: boolean) => `stickiness ${fmt(p.stickiness, 2)} (within ±${PLATEAU_TOLERANCE} over a factor ${fmt(p.factor, 3)} in 1/(1−S)) → ${ok ? 'yes' : 'no'}`;
+const describePeaks = (r: SettingResult) =>
+  `Dᵢ of ${r.testedFeatures} represented features of the ${r.tested}/${r.instances} instances between the plateaus: ` +
+  r.peaks.map((p) => `${p.fraction}: ${p.count} (${Number.isFinite(p.ratio) ? fmt(p.ratio, 2) : '∞'}×)${p.peak ? ' peak' : ''}`).join(', ');
+const settingLabel = (s: UniformSetting) => `${s.name}: n=${s.nFeatures}, m=${s.nHidden}, ${s.optimizer}${s.weightDecay ? ` wd ${s.weightDecay}` : ''}${s.initStd ? `, init std ${s.initStd}` : ''}, ${s.seeds} seed${s.seeds > 1 ? 's' : ''}`;
+
+function measuredOurs(r: SettingResult): string {
+  const at = (v: number) => r.dims.reduce((a, d) => (Math.abs(Math.log(d.inverseDensity / v)) < Math.abs(Math.log(a.inverseDensity / v)) ? d : a));
+  const shown = [1, 1.5, 2, 3, 5, 10, 20].map(at).filter((d, i, all) => all.indexOf(d) === i);
+  return (
+    `${settingLabel(r.setting)}, ${r.grid.length} values of 1/(1−S): m/‖W‖²_F ${shown.map((d) => `${fmt(d.mean)}±${fmt(d.sd, 2)} at 1/(1−S)=${fmt(d.inverseDensity)}`).join(', ')}. ` +
+    `Plateau at 1: ${describePlateau(r.plateaus.one, r.onePlateau)}; at 1/2: ${describePlateau(r.plateaus.half, r.halfPlateau)}. ${describePeaks(r)}; ` +
+    `peaks per seed: ${r.peaksPerSeed.map((ps, s) => `seed ${s}: ${ps.filter((p) => p.peak).map((p) => p.fraction).join(' ') || 'none'}`).join('; ')}.`
+  );
+}
+
+function measuredBeside(r: SettingResult): string {
+  return `Beside it, ${settingLabel(r.setting)}: plateau at 1 ${r.onePlateau ? 'yes' : 'no'} (${fmt(r.plateaus.one.stickiness, 2)}), at 1/2 ${r.halfPlateau ? 'yes' : 'no'} (${fmt(r.plateaus.half.stickiness, 2)}); peaks at ${r.peaks.filter((p) => p.peak).map((p) => p.fraction).join(', ') || 'none'} → by the same rule: ${r.verdict}.`;
+}
+
+function figuresOf(r: SettingResult, first: boolean): Figure[] {
+  const s = r.setting;
+  const sub = `n = ${s.nFeatures}, m = ${s.nHidden}, uniform importance, ${s.optimizer}${s.initStd ? ` init std ${s.initStd}` : ''}, ${s.seeds} seed${s.seeds > 1 ? 's' : ''}`;
+  return [
+    { caption: `${first ? '' : `${s.name}: `}Dimensions per feature m/‖W‖²_F against 1/(1−S) (log scale), mean ± 1 SD over seeds (dots: seeds); dashed: 1 and 1/2.`, spec: plots.dimsPerFeatureSpec(r.dims, sub) },
+    {
+      caption: `${first ? '' : `${s.name}: `}Feature dimensionalities Dᵢ of the represented features: left per feature against 1/(1−S) (seed 0, every instance), right the histogram the rule tests (the instances between the plateaus, all seeds); dashed: the paper's 3/4, 2/3, 1/2, 2/5, 3/8 and the notebook's 1/3, 2/7, 1/4.`,
+      spec: plots.dimensionalitySpec(r.scatter, r.histogram, FRACTIONS, sub),
+    },
+  ];
+}
+
+export async function claimUniform(b: Budget, workers: number, log: (line: string) => void = () => {}): Promise<ClaimResult> {
+  const results: SettingResult[] = [];
+  for (const setting of b.uniform.settings) {
+    const r = await runSetting(setting, b, workers);
+    log(`  claim 3, ${setting.name} (n=${setting.nFeatures}, m=${setting.nHidden}, ${r.instances} instances): ${r.seconds.toFixed(1)} s`);
+    results.push(r);
+  }
+  const [ours, ...beside] = results;
   return {
     ...CLAIM3,
-    measured:
-      `m/‖W‖²_F (mean ± SD over ${seeds} seeds): ${shown.map((d) => `${fmt(d.mean)}±${fmt(d.sd, 2)} at 1/(1−S)=${fmt(d.inverseDensity)}`).join(', ')}. ` +
-      `Plateau at 1: ${describe(plateauOne)} → ${onePlateau ? 'yes' : 'no'}; at 1/2: ${describe(plateauHalf)} → ${halfPlateau ? 'yes' : 'no'}. ` +
-      `Dᵢ of ${allD.length} represented features: ${peaks.map((p) => `${p.fraction}: ${p.count} (${Number.isFinite(p.ratio) ? fmt(p.ratio, 2) : '∞'}×)${p.peak ? ' peak' : ''}`).join(', ')}; ` +
-      `peaks per seed: ${peaksPerSeed.map((ps, s) => `seed ${s}: ${ps.filter((p) => p.peak).map((p) => p.fraction).join(' ') || 'none'}`).join('; ')}.`,
-    verdict,
-    config: { nFeatures: n, nHidden: m, importance: 'uniform', inverseDensity: inverseDensity.map((v) => Number(v.toPrecision(6))), seeds: range(seeds), steps, batchSize, lr, optimizer: 'adam' },
-    numbers: { dimsPerFeature: dims, plateaus: { one: plateauOne, half: plateauHalf }, peaks, peaksPerSeed, histogram },
-    figures: [
-      { caption: 'Dimensions per feature m/‖W‖²_F against 1/(1−S) (log scale), mean ± 1 SD over seeds (dots: seeds); dashed: 1 and 1/2.', spec: plots.dimsPerFeatureSpec(dims, `n = ${n}, m = ${m}, uniform importance, ${seeds} seeds`) },
-      {
-        caption: 'Feature dimensionalities Dᵢ of the represented features: left per feature against 1/(1−S) (seed 0), right their histogram over all seeds; dashed: 1, 3/4, 2/3, 1/2, 2/5, 3/8.',
-        spec: plots.dimensionalitySpec(points0, histogram, FRACTIONS, `n = ${n}, m = ${m}, uniform importance`),
-      },
-    ],
+    measured: [measuredOurs(ours), ...beside.map(measuredBeside)].join(' '),
+    verdict: ours.verdict,
+    config: {
+      seeds: range(ours.setting.seeds),
+      settings: results.map((r) => ({ ...r.setting, inverseDensity: r.grid })),
+      importance: 'uniform',
+      paperVsOurs: CLAIM3_SETTINGS,
+    },
+    numbers: {
+      settings: results.map((r) => ({ name: r.setting.name, verdict: r.verdict, dimsPerFeature: r.dims, plateaus: r.plateaus, peaks: r.peaks, peaksPerSeed: r.peaksPerSeed, testedInstances: r.tested, histogram: r.histogram })),
+    },
+    figures: results.flatMap((r, i) => figuresOf(r, i === 0)),
   };
 }
