@@ -80,6 +80,7 @@ export function reportHtml(report: HtmlReport): string {
         .map((f) => `<figure>${inlineSvg(f.svg)}<figcaption>${escapeHtml(f.caption)}</figcaption></figure>`)
         .join('\n');
       const details = [
+        settingsTable(c.config),
         c.config === undefined ? '' : `<details><summary>config and seeds</summary><pre>${escapeHtml(JSON.stringify(c.config, null, 2))}</pre></details>`,
         c.numbers === undefined ? '' : `<details><summary>numbers</summary><pre>${escapeHtml(JSON.stringify(c.numbers, roundReplacer, 1))}</pre></details>`,
       ].join('\n');
@@ -112,6 +113,24 @@ ${sections}
 </body>
 </html>
 `;
+}
+
+/** Where a claim's setting differs from the paper's: one row per aspect (config.paperVsOurs). */
+interface SettingDiff {
+  aspect: string;
+  paper: string;
+  ours: string;
+  why: string;
+}
+
+/** The paper's setting beside ours, as a table, where the claim records it. */
+function settingsTable(config: unknown): string {
+  const diffs = (config as { paperVsOurs?: SettingDiff[] } | undefined)?.paperVsOurs;
+  if (!Array.isArray(diffs) || diffs.length === 0) return '';
+  const rows = diffs
+    .map((d) => `<tr><td>${escapeHtml(d.aspect)}</td><td>${escapeHtml(d.paper)}</td><td>${escapeHtml(d.ours)}</td><td>${escapeHtml(d.why)}</td></tr>`)
+    .join('');
+  return `<table class="settings"><caption>the paper's setting beside ours</caption><tr><th>aspect</th><th>paper</th><th>ours</th><th>why</th></tr>${rows}</table>`;
 }
 
 /** JSON.stringify replacer: numbers to 4 significant digits. */
