@@ -44,9 +44,9 @@ body { font-family: 'DejaVu Sans', system-ui, sans-serif; margin: 24px auto; max
 h1 { font-size: 1.6em; margin-bottom: 0.2em; }
 h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
 .meta { color: #555; font-size: 0.9em; }
-table.verdicts { border-collapse: collapse; width: 100%; font-size: 0.85em; }
-table.verdicts th, table.verdicts td { border: 1px solid #ccc; padding: 6px 8px; vertical-align: top; text-align: left; }
-table.verdicts th { background: #f3f3f3; }
+table.verdicts, table.settings { border-collapse: collapse; width: 100%; font-size: 0.85em; }
+table.verdicts th, table.verdicts td, table.settings th, table.settings td { border: 1px solid #ccc; padding: 6px 8px; vertical-align: top; text-align: left; }
+table.verdicts th, table.settings th { background: #f3f3f3; }
 .verdict { font-weight: bold; white-space: nowrap; padding: 2px 8px; border-radius: 10px; }
 .v-reproduced { background: #d4f0d4; color: #14591a; }
 .v-partly { background: #fff1c2; color: #7a5b00; }
