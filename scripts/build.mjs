@@ -4,10 +4,11 @@
 //      choices, default and allowed values as fieldFlags derives them from the zod schemas, so that
 //      `superposition --help` and --version need not load zod (~50 ms, as long as Node's own start;
 //      a test checks the table against the schemas);
-//   3. tsc -p tsconfig.build.json: ES modules, .d.ts and source maps in dist/ (emptied first, so
-//      that a deleted source leaves no module behind in the package);
-//   4. the worker threads' bundle, dist/train/toyWorker.bundle.js (src/train/workerScript.ts says
-//      why a worker runs one bundle), with the options workerScript.ts bundles the sources with.
+//   3. tsc -p tsconfig.build.json: ES modules, .d.ts and source maps, into dist.next/;
+//   4. the worker threads' bundle, dist.next/train/toyWorker.bundle.js (src/train/workerScript.ts
+//      says why a worker runs one bundle), with the options workerScript.ts bundles the sources
+//      with; then dist.next/ replaces dist/, so that a deleted source leaves no module behind.
+// Steps 2–4 are skipped while dist/ is newer than every file it is made from (~0.1 s instead of ~1.5).
 // Run by prepare (npm ci, a git install), pretest, prestart and prebench. A tarball install runs
 // none of it: dist/ is inside the tarball.
 
@@ -19,6 +20,9 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(ROOT, 'dist');
+const NEXT = `${DIST}.next`;
+const STAMP = path.join(DIST, 'train', 'toyWorker.bundle.js'); // the build's last output
+const FLAG_TABLE = path.join(ROOT, 'src', 'cli', 'flagTable.generated.ts');
 const require = createRequire(import.meta.url);
 
 /** Run one step, print its time; a failed step stops the build with its exit code. */
@@ -36,7 +40,26 @@ function node(script, args = []) {
   return spawnSync(process.execPath, [script, ...args], { cwd: ROOT, stdio: 'inherit' }).status;
 }
 
+/** The newest modification time among the files dist/ is made from. */
+function newestInput() {
+  let newest = 0;
+  const visit = (file) => {
+    const stat = fs.statSync(file);
+    if (stat.isDirectory()) for (const name of fs.readdirSync(file)) visit(path.join(file, name));
+    else newest = Math.max(newest, stat.mtimeMs);
+  };
+  for (const input of ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs']) visit(path.join(ROOT, input));
+  return newest;
+}
+
 await step('wasm', () => node(path.join(ROOT, 'scripts', 'build-wasm.mjs')));
+
+// Up to date: nothing to do (the test runner calls the build before every run, as does pretest).
+if (fs.existsSync(STAMP) && fs.existsSync(FLAG_TABLE) && fs.statSync(STAMP).mtimeMs > newestInput()) {
+  process.stderr.write('build: dist/ is up to date\n');
+  process.exit(0);
+}
+
 
 await step('flag table', () => {
   // The config modules are bundled in memory (with zod) and imported from a data: URL: no loader needed.
@@ -68,21 +91,26 @@ await step('flag table', () => {
 });
 
 await step('tsc', () => {
-  fs.rmSync(DIST, { recursive: true, force: true });
+  fs.rmSync(NEXT, { recursive: true, force: true });
   const manifest = require.resolve('typescript/package.json');
-  return node(path.join(path.dirname(manifest), require(manifest).bin.tsc), ['-p', 'tsconfig.build.json']);
+  return node(path.join(path.dirname(manifest), require(manifest).bin.tsc), ['-p', 'tsconfig.build.json', '--outDir', NEXT]);
 });
 
 await step('worker bundle', () => {
-  const esbuild = require('esbuild');
-  esbuild.buildSync({
+  require('esbuild').buildSync({
     entryPoints: [path.join(ROOT, 'src', 'train', 'toyWorker.ts')],
-    outfile: path.join(DIST, 'train', 'toyWorker.bundle.js'),
+    outfile: path.join(NEXT, 'train', 'toyWorker.bundle.js'),
     bundle: true,
     format: 'esm',
     platform: 'node',
     target: 'node20',
     logLevel: 'warning',
   });
+  // The new dist/ replaces the old in two renames: a command started meanwhile finds one whole.
+  const old = `${DIST}.old`;
+  fs.rmSync(old, { recursive: true, force: true });
+  if (fs.existsSync(DIST)) fs.renameSync(DIST, old);
+  fs.renameSync(NEXT, DIST);
+  fs.rmSync(old, { recursive: true, force: true });
   return 0;
 });

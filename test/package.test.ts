@@ -1,4 +1,4 @@
-// The package as a user gets it: `npm pack` (which runs the build through prepare), the tarball
+// The package as a user gets it: `npm pack` of the built dist/, the tarball
 // installed into an empty folder (its dependencies from the npm registry), then there the CLI
 // through npx, the README's library example as written, and a TypeScript consumer of both entries
 // type-checked against the installed declarations. Also what the tarball holds, and its size.
@@ -72,7 +72,9 @@ describe('the packed package, installed into an empty folder', () => {
   beforeAll(() => {
     packDir = tempDir('pack');
     installDir = tempDir('install');
-    const packed = run('npm', ['pack', '--json', '--pack-destination', packDir], ROOT);
+    // --ignore-scripts: prepare would rebuild dist/ while other test files run the command from it;
+    // the global setup (test/helpers/buildDist.ts) has just built it.
+    const packed = run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', packDir], ROOT);
     expectOk(packed);
     pack = (JSON.parse(packed.stdout) as PackResult[])[0];
     fs.writeFileSync(path.join(installDir, 'package.json'), `${JSON.stringify({ name: 'consumer', private: true, type: 'module' })}\n`);
