@@ -26,42 +26,22 @@ function expectOk(result: SpawnSyncReturns<string>): void {
 }
 
 /** The first ```js block under "## Use as a library" in README.md, or undefined. */
-export function readmeLibraryExample(readme: string): string | undefined {
+function readmeLibraryExample(readme: string): string | undefined {
   const section = readme.split(/^## /m).find((part) => part.startsWith('Use as a library'));
   return section?.match(/```js\n([\s\S]*?)```/)?.[1];
 }
 
-// STAND-IN, used only while README.md has no "## Use as a library" section (the library-API work
-// adds it): a complete ES module of the same shape — the pentagon model, an SAE, and what it prints.
-const STAND_IN_EXAMPLE = `import { createSaeTraining, createToyTraining, evaluateSaeInstance, expandSaeGrid, featureDistribution,
-  resolveSaeConfig, resolveToyConfig, saeTrainStep, superpositionMetrics, trainToy } from 'superposition-lab';
-
-const config = resolveToyConfig({ sparsity: [0.9], steps: 2000 });
-const toy = createToyTraining(config);
-trainToy(toy);
-const { represented } = superpositionMetrics(toy.params.W, 0, config.nHidden, config.nFeatures);
-console.log(\`represented features: \${represented}/\${config.nFeatures}\`);
-
-const sae = resolveSaeConfig({ saeSteps: 2000, dictSize: [40] });
-const source = { nFeatures: config.nFeatures, nHidden: config.nHidden, W: toy.params.W,
-  featureProbability: featureDistribution(config).featureProbability, seed: config.seed };
-const training = createSaeTraining(sae, source, expandSaeGrid(sae, config.sparsity, config.nFeatures));
-while (training.step < sae.saeSteps) saeTrainStep(training);
-const group = training.groups[0];
-const evaluation = evaluateSaeInstance(training, group, group.instances[0]);
-console.log(\`MMCS: \${evaluation.represented.mmcs.toFixed(3)}\`);
-`;
-
-const CONSUMER_TS = `import { createToyTraining, resolveToyConfig, trainToy, decodeSafetensors, type ToyConfig, type TensorMap } from 'superposition-lab';
-import { runToyExperiment, type ToyRunResult } from 'superposition-lab/node';
+const CONSUMER_TS = `import { decodeSafetensors, resolveToyConfig, trainToyModel, type TensorMap, type ToyConfig, type TrainedToyModel } from 'superposition-lab';
+import { runToyExperiment, trainSaes, type ToyRunResult, type TrainedSaes } from 'superposition-lab/node';
 
 const config: ToyConfig = resolveToyConfig({ sparsity: [0.9], steps: 10 });
-const training = createToyTraining(config);
-trainToy(training);
-const weights: Float32Array = training.params.W;
+const model: TrainedToyModel = trainToyModel(config);
+const weights: Float32Array = model.W;
+const represented: number = model.metrics.instances[0].represented;
+const saes: TrainedSaes = trainSaes(model, { arch: ['relu'], dictSize: [10] });
 const tensors: TensorMap = decodeSafetensors(new Uint8Array(0)).tensors;
 const run: (c: ToyConfig) => Promise<ToyRunResult> = (c) => runToyExperiment(c, { outDir: 'out', plots: false });
-export { weights, tensors, run };
+export { weights, represented, saes, tensors, run };
 `;
 
 describe('the packed package, installed into an empty folder', () => {
@@ -113,8 +93,9 @@ describe('the packed package, installed into an empty folder', () => {
   });
 
   it("the README's library example runs as written", () => {
-    const example = readmeLibraryExample(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8')) ?? STAND_IN_EXAMPLE;
-    fs.writeFileSync(path.join(installDir, 'example.mjs'), example);
+    const example = readmeLibraryExample(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'));
+    expect(example, 'README.md: a ```js block under "## Use as a library"').toBeDefined();
+    fs.writeFileSync(path.join(installDir, 'example.mjs'), example!);
     const result = run(process.execPath, ['example.mjs'], installDir);
     expectOk(result);
     expect(result.stdout).toMatch(/represented/i);

@@ -1,6 +1,6 @@
 // The one-screen summary printed at the end of a run.
 
-import type { ToyMetrics } from '../experiments/runToy.js';
+import type { ToyMetrics } from '../train/toyMetrics.js';
 import type { SaeResult } from '../experiments/runSae.js';
 
 /** A plain-text table with right-aligned columns. */

@@ -14,6 +14,7 @@ export const DEFAULT_SPARSITY = [0.1, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99]
 
 const unitInterval = z.number().min(0).max(1);
 
+/** The toy-model config schema (zod): every field with its type, range, default, CLI flag and help text. */
 export const toyConfigSchema = z.strictObject({
   nFeatures: z.number().int().min(1).max(100_000).default(20).meta({ flag: '--sparse-dim <n>', description: 'number of features n' }),
   nHidden: z.number().int().min(1).max(100_000).default(5).meta({ flag: '--dense-dim <m>', description: 'hidden dimensions m' }),
@@ -68,6 +69,7 @@ export const toyConfigSchema = z.strictObject({
   historyEvery: z.number().int().min(1).max(1e9).default(100).meta({ description: 'steps between rows of history.csv' }),
 });
 
+/** A toy config as written by hand or in a file: every field optional, defaults filled in by resolveToyConfig. */
 export type ToyConfigInput = z.input<typeof toyConfigSchema>;
 
 /** A config with every default filled in and every derived quantity resolved. */

@@ -5,8 +5,10 @@
 //   m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²
 //   θ ← θ − lr · (m / (1−β1ᵗ)) / (√(v / (1−β2ᵗ)) + ε)
 
+/** adam (torch.optim.Adam) or adamw (torch.optim.AdamW). */
 export type OptimizerName = 'adam' | 'adamw';
 
+/** Adam's hyperparameters (PyTorch's meaning: adam folds weight decay into the gradient, adamw decays decoupled). */
 export interface AdamOptions {
   optimizer: OptimizerName;
   beta1: number;

@@ -19,6 +19,14 @@ function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
+/**
+ * Seedable PRNG (xoshiro128**, SplitMix32 seeding): the same seed gives the same numbers on every
+ * machine. Rng.stream(seed, ...ids) gives an independent stream per (seed, instance, purpose).
+ *
+ * @example
+ * const rng = Rng.stream(0, 3, 1); // seed 0, instance 3, purpose 1
+ * rng.uniform(); // in [0, 1)
+ */
 export class Rng {
   private s0: number;
   private s1: number;
@@ -43,6 +51,7 @@ export class Rng {
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
   }
 
+  /** An independent generator for a seed and a path of stream ids (instance, purpose, …). */
   static stream(seed: number, ...streamIds: number[]): Rng {
     return new Rng(seed, ...streamIds);
   }
@@ -105,6 +114,7 @@ export class Rng {
     out[3] = this.s3;
   }
 
+  /** Restore the four state words saved by saveWords. */
   loadWords(words: Int32Array): void {
     this.s0 = words[0];
     this.s1 = words[1];
@@ -117,6 +127,7 @@ export class Rng {
     return [this.s0, this.s1, this.s2, this.s3, this.spareNormal];
   }
 
+  /** Restore a state from getState (for checkpoints). */
   setState(state: readonly number[]): void {
     if (state.length < 4 || (state[0] | state[1] | state[2] | state[3]) === 0)
       throw new RangeError('Rng.setState: needs 4 state words, not all zero');

@@ -11,6 +11,7 @@ interface Utf8Codecs {
 }
 const { TextEncoder, TextDecoder } = globalThis as unknown as Utf8Codecs;
 
+/** A tensor: its shape and its values in row-major order (F32 or F64). */
 export interface Tensor {
   shape: number[];
   data: Float32Array | Float64Array;
@@ -20,8 +21,10 @@ function dtypeOf(data: Float32Array | Float64Array): 'F32' | 'F64' {
   return data instanceof Float64Array ? 'F64' : 'F32';
 }
 
+/** Tensors by name, in file order. */
 export type TensorMap = Record<string, Tensor>;
 
+/** A malformed safetensors file or a tensor whose shape does not match its data. */
 export class SafetensorsError extends Error {
   override name = 'SafetensorsError';
 }
@@ -55,6 +58,7 @@ export function encodeSafetensors(tensors: TensorMap, metadata: Record<string, s
   return out;
 }
 
+/** A decoded safetensors file: its tensors and its string metadata. */
 export interface DecodedSafetensors {
   tensors: TensorMap;
   metadata: Record<string, string>;

@@ -1,8 +1,10 @@
 // Learning-rate schedules: a linear warm-up from 0, then constant, linear decay to 0, or
 // half-cosine decay to 0 (Loshchilov & Hutter 2017, without restarts).
 
+/** The decay after warm-up. */
 export type LrScheduleName = 'constant' | 'linear' | 'cosine';
 
+/** A learning-rate schedule: base rate, linear warm-up, then constant, linear or cosine decay. */
 export interface LrSchedule {
   name: LrScheduleName;
   baseLr: number;

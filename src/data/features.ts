@@ -5,6 +5,7 @@
 // are drawn by skipSampler.ts (geometric skips, with skipTable.ts), float32 ones in WebAssembly
 // by wasmSampler.ts.
 
+/** Where sparse features come from: per instance and feature, the probability p_i that x_i is active. */
 export interface FeatureDistribution {
   nInstances: number;
   nFeatures: number;

@@ -4,16 +4,17 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { VERSION } from '../version.js';
-import { featureDistribution } from '../train/trainToy.js';
-import { createSaeTraining, saeTrainStep, type SaeHistoryRow, type SaeTraining, type ToySource } from '../train/trainSae.js';
-import { evaluateSaeInstance, meanOf, type SaeEvaluation } from '../train/evaluateSae.js';
+import { createSaeTraining, saeTrainStep, type SaeTraining, type ToySource } from '../train/trainSae.js';
+import { evaluateSaes, meanOf, type SaeEvaluation } from '../train/evaluateSae.js';
+import { saeConfigJson, saeHistoryCsv, saeMetricsEntry, saeMetricsJson, saeWeightsFile } from '../train/saeFiles.js';
+import { ResultFilesError, readToyWeights } from '../train/toyFiles.js';
+import { toySource } from '../train/library.js';
 import type { ToyConfig } from '../config/toy.js';
 import { expandSaeGrid, type SaeConfig, type SaeSpec } from '../config/sae.js';
-import { decodeSafetensors, encodeSafetensors, type TensorMap } from '../core/safetensors.js';
-import { toCsv, writeFileAtomic, writeJson } from './store.js';
+import { writeFileAtomic } from './store.js';
 import type { ProgressReporter } from './runToy.js';
 
+/** `--from` names a folder without a finished toy run, or one whose weights do not match its config. */
 export class MissingRunError extends Error {
   override name = 'MissingRunError';
 }
@@ -22,82 +23,23 @@ export class MissingRunError extends Error {
 export function loadToySource(runDir: string, config: ToyConfig): ToySource {
   const file = path.join(runDir, 'weights.safetensors');
   if (!fs.existsSync(file)) throw new MissingRunError(`--from ${runDir}: no weights.safetensors there (did the toy run finish?)`);
-  const { tensors } = decodeSafetensors(fs.readFileSync(file));
-  const W = tensors.W;
-  const expected = [config.sparsity.length, config.nHidden, config.nFeatures];
-  if (!W || W.shape.join() !== expected.join())
-    throw new MissingRunError(`--from ${runDir}: weights.safetensors has no W of shape [${expected}] matching config.json`);
-  return {
-    nFeatures: config.nFeatures,
-    nHidden: config.nHidden,
-    W: Float32Array.from(W.data),
-    featureProbability: featureDistribution(config).featureProbability,
-    seed: config.seed,
-  };
+  let W: Float32Array;
+  try {
+    W = readToyWeights(fs.readFileSync(file), config).W;
+  } catch (error) {
+    if (error instanceof ResultFilesError) throw new MissingRunError(`--from ${runDir}: ${error.message}`);
+    throw error;
+  }
+  return toySource(config, W);
 }
 
+/** One SAE's spec and its measured recovery. */
 export interface SaeResult {
   spec: SaeSpec;
   evaluation: SaeEvaluation;
 }
 
-/** One entry of sae/metrics.json: the interface's keys, then supporting detail. */
-export function saeMetricsEntry({ spec, evaluation: e }: SaeResult): Record<string, unknown> {
-  const a = e.activity;
-  return {
-    toyInstance: spec.toyInstance,
-    sparsity: spec.sparsity,
-    arch: spec.arch,
-    dictSize: spec.dictSize,
-    l1: spec.l1,
-    k: spec.k,
-    seed: spec.seed,
-    mmcs: e.represented.mmcs,
-    mmcsAll: e.all.mmcs,
-    recovered090: e.represented.recovered090,
-    recovered099: e.represented.recovered099,
-    mcc: e.represented.mcc,
-    l0: a.l0,
-    trueL0: a.trueL0,
-    deadLatents: a.deadLatents,
-    denseLatents: a.denseLatents,
-    fve: a.fve,
-    shrinkage: a.shrinkage,
-    represented: e.representedFeatures.length,
-    mccAll: e.all.mcc,
-    recovered090All: e.all.recovered090,
-    recovered099All: e.all.recovered099,
-    mse: a.mse,
-    uniqueness: e.uniqueness,
-    precision: meanOf(a.precision),
-    recall: meanOf(a.recall),
-    f1: meanOf(a.f1),
-    purity: meanOf(a.purity),
-    representedFeatures: e.representedFeatures,
-    bestCosine: e.represented.bestCosine,
-    matchedLatent: e.represented.matchedLatent,
-    firingFrequency: a.firingFrequency,
-  };
-}
-
-function saeWeights(training: SaeTraining): Uint8Array {
-  const tensors: TensorMap = {};
-  const groups: Record<string, number[]> = {};
-  for (const group of training.groups) {
-    const prefix = `${group.arch.name}_d${group.shape.dictSize}`;
-    const count = group.instances.length;
-    groups[prefix] = group.instances.map((instance) => instance.spec.index);
-    for (const [name, dims] of Object.entries(group.arch.parameterShapes(group.shape)))
-      tensors[`${prefix}.${name}`] = { shape: [count, ...dims], data: group.params[name] };
-  }
-  return encodeSafetensors(tensors, { format: 'superposition-lab-sae', version: VERSION, saeIndex: JSON.stringify(groups) });
-}
-
-function historyCsv(history: readonly SaeHistoryRow[]): string {
-  const columns = ['step', 'sae', 'toyInstance', 'arch', 'dictSize', 'loss', 'reconstruction', 'sparsityPenalty', 'auxiliary', 'l0', 'dead'];
-  return toCsv(history as unknown as Record<string, number | string>[], columns);
-}
-
+/** Options of runSaeExperiment: where to write, plots, progress, provenance. */
 export interface SaeRunOptions {
   outDir: string;
   plots: boolean;
@@ -108,16 +50,20 @@ export interface SaeRunOptions {
 /** Fields swept with more than one value (for the recovery-vs-flag plots). */
 export function sweptFields(config: SaeConfig): ('l1' | 'k' | 'dictSize')[] {
   const fields: ('l1' | 'k' | 'dictSize')[] = [];
-  if (config.l1.length > 1) fields.push('l1');
+  if ((config.l1?.length ?? 0) > 1) fields.push('l1');
   if ((config.k?.length ?? 0) > 1) fields.push('k');
   if ((config.dictSize?.length ?? 0) > 1) fields.push('dictSize');
   return fields;
 }
 
+/**
+ * Train the SAE grid of `config` on a toy model, measure recovery, and write <outDir>:
+ * config.json, metrics.json, history.csv, weights.safetensors, and plots/ when asked.
+ */
 export async function runSaeExperiment(toyConfig: ToyConfig, toy: ToySource, config: SaeConfig, options: SaeRunOptions): Promise<SaeResult[]> {
   const { outDir, progress } = options;
   const specs = expandSaeGrid(config, toyConfig.sparsity, toyConfig.nFeatures);
-  writeJson(path.join(outDir, 'config.json'), { ...config, nSaes: specs.length, toySeed: toyConfig.seed, version: VERSION, ...options.provenance });
+  writeFileAtomic(path.join(outDir, 'config.json'), saeConfigJson(config, toyConfig, specs.length, options.provenance));
   const training = createSaeTraining(config, toy, specs);
   progress?.start(config.saeSteps);
   try {
@@ -133,15 +79,13 @@ export async function runSaeExperiment(toyConfig: ToyConfig, toy: ToySource, con
     }
   } finally {
     progress?.stop();
-    writeFileAtomic(path.join(outDir, 'history.csv'), historyCsv(training.history));
+    writeFileAtomic(path.join(outDir, 'history.csv'), saeHistoryCsv(training.history));
   }
 
-  const results: SaeResult[] = [];
-  for (const group of training.groups)
-    for (const instance of group.instances) results.push({ spec: instance.spec, evaluation: evaluateSaeInstance(training, group, instance) });
-  results.sort((a, b) => a.spec.index - b.spec.index);
-  writeFileAtomic(path.join(outDir, 'metrics.json'), `${JSON.stringify({ saes: results.map(saeMetricsEntry) }, null, 2)}\n`);
-  writeFileAtomic(path.join(outDir, 'weights.safetensors'), saeWeights(training));
+  const evaluated = evaluateSaes(training);
+  const results: SaeResult[] = evaluated.map(({ spec, evaluation }) => ({ spec, evaluation }));
+  writeFileAtomic(path.join(outDir, 'metrics.json'), saeMetricsJson(results.map((r) => saeMetricsEntry(r.spec, r.evaluation))));
+  writeFileAtomic(path.join(outDir, 'weights.safetensors'), saeWeightsFile(evaluated));
   if (options.plots) await writePlots(outDir, toy, training, results, sweptFields(config));
   return results;
 }

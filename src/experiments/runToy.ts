@@ -4,40 +4,27 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { VERSION } from '../version.js';
-import { resolveToyConfig, toyConfigSchema, type ToyConfig } from '../config/toy.js';
+import type { ToyConfig } from '../config/toy.js';
 import { decodeSafetensors, encodeSafetensors } from '../core/safetensors.js';
-import { toCsv, writeFileAtomic, writeJson } from './store.js';
-import { superpositionMetrics, type SuperpositionMetrics } from '../metrics/superposition.js';
-import {
-  DivergenceError,
-  STREAM,
-  createToyTraining,
-  evaluateLoss,
-  instanceRngs,
-  type HistoryRow,
-  type ToyTraining,
-} from '../train/trainToy.js';
+import { writeFileAtomic, writeJson } from './store.js';
+import { DivergenceError, STREAM, createToyTraining, instanceRngs, type ToyTraining } from '../train/trainToy.js';
+import { toyMetrics, type ToyMetrics } from '../train/toyMetrics.js';
+import { configFromJson, toyConfigJson, toyHistoryCsv, toyMetricsJson, toyWeightsFile } from '../train/toyFiles.js';
 import { sampleBatch } from '../data/skipSampler.js';
 import { restoreToyCheckpoint, toyCheckpoint, type ToyCheckpointMeta } from '../train/checkpoint.js';
 import { trainToyParallel } from '../train/toyWorkers.js';
 
-export interface InstanceMetrics extends SuperpositionMetrics {
-  sparsity: number;
-  finalLoss: number;
-  bias: number[];
-}
-
-export interface ToyMetrics {
-  instances: InstanceMetrics[];
-}
-
+/** Where a run reports its progress (the CLI's progress bar). */
 export interface ProgressReporter {
+  /** Training begins; it will take totalSteps steps. */
   start(totalSteps: number): void;
+  /** Steps done so far and the mean loss over instances of the last batch. */
   update(step: number, meanLoss: number): void;
+  /** Training ended (finished, stopped or failed). */
   stop(): void;
 }
 
+/** Options of runToyExperiment: where to write, plots, progress, checkpoints, interruption, workers. */
 export interface ToyRunOptions {
   outDir: string;
   plots: boolean;
@@ -67,60 +54,11 @@ export class InterruptedError extends Error {
 
 const CHECKPOINT_JSON = 'checkpoint.json';
 
+/** A finished toy run: its training state, its metrics and the files it wrote. */
 export interface ToyRunResult {
   training: ToyTraining;
   metrics: ToyMetrics;
   files: string[];
-}
-
-/** Metrics of every instance: final loss on the evaluation set, then the geometry of W. */
-export function toyMetrics(training: ToyTraining): ToyMetrics {
-  const { shape, config, params } = training;
-  const finalLoss = evaluateLoss(training);
-  const instances: InstanceMetrics[] = [];
-  for (let k = 0; k < shape.nInstances; k++) {
-    const geometry = superpositionMetrics(params.W, k, shape.nHidden, shape.nFeatures);
-    const bias = Array.from(params.b.subarray(k * shape.nFeatures, (k + 1) * shape.nFeatures));
-    instances.push({ sparsity: config.sparsity[k], finalLoss: finalLoss[k], ...geometry, bias });
-  }
-  return { instances };
-}
-
-/** metrics.json: the interface's keys first, the Gram matrix last (it is the bulkiest). */
-export function metricsJsonText(metrics: ToyMetrics): string {
-  return `${JSON.stringify(metricsJson(metrics), null, 2)}\n`;
-}
-
-function metricsJson(metrics: ToyMetrics): unknown {
-  return {
-    instances: metrics.instances.map((m) => ({
-      sparsity: m.sparsity,
-      finalLoss: m.finalLoss,
-      featureNorms: m.featureNorms,
-      represented: m.represented,
-      interference: m.interference,
-      dimensionality: m.dimensionality,
-      dimensionsPerFeature: m.dimensionsPerFeature,
-      bias: m.bias,
-      gram: m.gram,
-    })),
-  };
-}
-
-export function historyCsv(history: readonly HistoryRow[]): string {
-  return toCsv(history as unknown as Record<string, number>[], ['step', 'instance', 'sparsity', 'loss']);
-}
-
-/** weights.safetensors of a toy model: W [inst, hidden, feat], b [inst, feat]. */
-export function toyWeightsFile(W: Float32Array, b: Float32Array, nHidden: number, nFeatures: number, sparsity: readonly number[]): Uint8Array {
-  const nInstances = sparsity.length;
-  return encodeSafetensors(
-    {
-      W: { shape: [nInstances, nHidden, nFeatures], data: W },
-      b: { shape: [nInstances, nFeatures], data: b },
-    },
-    { format: 'superposition-lab', version: VERSION, sparsity: JSON.stringify(sparsity) },
-  );
 }
 
 /** A sample batch per instance for the data-distribution plot: active values and counts per sample. */
@@ -150,17 +88,12 @@ export function dataSample(
   return { values, activeCounts, sparsity };
 }
 
-export function resolvedConfigJson(config: ToyConfig, provenance: Record<string, unknown> = {}): unknown {
-  return { ...config, version: VERSION, ...provenance };
-}
-
 /** The config recorded in a results folder's config.json (its schema fields, resolved again). */
 export function readRunConfig(outDir: string): ToyConfig {
-  const recorded = JSON.parse(fs.readFileSync(path.join(outDir, 'config.json'), 'utf8')) as Record<string, unknown>;
-  const input = Object.fromEntries(Object.keys(toyConfigSchema.shape).filter((key) => key in recorded).map((key) => [key, recorded[key]]));
-  return resolveToyConfig(input);
+  return configFromJson(fs.readFileSync(path.join(outDir, 'config.json'), 'utf8'));
 }
 
+/** True when a results folder holds a checkpoint of an interrupted run (to --resume). */
 export function hasCheckpoint(outDir: string): boolean {
   return fs.existsSync(path.join(outDir, CHECKPOINT_JSON));
 }
@@ -196,7 +129,7 @@ export async function runToyExperiment(config: ToyConfig, options: ToyRunOptions
     writeFileAtomic(path.join(outDir, name), data);
     files.push(name);
   };
-  if (!options.resume) writeJson(path.join(outDir, 'config.json'), resolvedConfigJson(config, options.provenance));
+  if (!options.resume) writeFileAtomic(path.join(outDir, 'config.json'), toyConfigJson(config, options.provenance));
   files.push('config.json');
 
   const workers = options.workers ?? 1;
@@ -224,7 +157,7 @@ export async function runToyExperiment(config: ToyConfig, options: ToyRunOptions
     });
   } catch (error) {
     progress?.stop();
-    if (error instanceof DivergenceError) write('history.csv', historyCsv(training.history));
+    if (error instanceof DivergenceError) write('history.csv', toyHistoryCsv(training.history));
     throw error;
   }
   progress?.stop();
@@ -234,8 +167,8 @@ export async function runToyExperiment(config: ToyConfig, options: ToyRunOptions
   }
 
   const metrics = toyMetrics(training);
-  write('metrics.json', metricsJsonText(metrics));
-  write('history.csv', historyCsv(training.history));
+  write('metrics.json', toyMetricsJson(metrics));
+  write('history.csv', toyHistoryCsv(training.history));
   write('weights.safetensors', toyWeightsFile(training.params.W, training.params.b, config.nHidden, config.nFeatures, config.sparsity));
   if (options.plots) {
     const { writeToyPlots } = await import('../report/toyPlots.js');

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** Write a file through a temporary name and a rename, creating its folder: no reader sees half a file. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
@@ -11,15 +12,9 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.renameSync(temporary, file);
 }
 
+/** writeFileAtomic of a value as two-space-indented JSON and a final newline. */
 export function writeJson(file: string, value: unknown): void {
   writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
-}
-
-/** CSV with the given columns, one line per row. */
-export function toCsv(rows: readonly Record<string, number | string>[], columns: readonly string[]): string {
-  const lines = [columns.join(',')];
-  for (const row of rows) lines.push(columns.map((c) => String(row[c])).join(','));
-  return `${lines.join('\n')}\n`;
 }
 
 /** True when `dir` is missing or an empty folder: the only places a new run may write. */

@@ -6,6 +6,7 @@
 /** A latent is dense when it fires on more than this fraction of samples. */
 export const DENSE_FREQUENCY = 0.5;
 
+/** How the latents fire: L0, true L0, dead and dense latents, firing frequencies. */
 export interface FiringRecovery {
   l0: number; // mean number of nonzero z per sample
   trueL0: number; // mean number of active (x_i > 0) features per sample

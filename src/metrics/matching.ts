@@ -64,6 +64,7 @@ export function featureLatentCosines(
   return cos;
 }
 
+/** How well decoder directions match true feature directions, over a set of features. */
 export interface DirectionRecovery {
   mmcs: number; // mean over the given features of max_l cos(i, l)
   recovered090: number; // #{i : max_l cos ≥ 0.9}

@@ -5,6 +5,7 @@
 import type { FiringCounts } from './activity.js';
 import { mergeMoments } from './moments.js';
 
+/** Per matched (feature, latent) pair: precision, recall, F1 and purity of the latent as a detector of the feature. */
 export interface PairRecovery {
   // Per matched pair (feature i ↔ latent l), in the order of `pairs`:
   precision: number[]; // P(i active | l fires); 0 if l never fires

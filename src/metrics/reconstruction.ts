@@ -5,6 +5,7 @@
 import { sum } from './arrays.js';
 import { mergeMoments } from './moments.js';
 
+/** How well an SAE reconstructs h: MSE, fraction of variance explained, shrinkage. */
 export interface ReconstructionRecovery {
   mse: number; // mean over samples of ‖h − ĥ‖²
   fve: number; // 1 − Σ‖h − ĥ‖² / Σ‖h − h̄‖²; 0 when h has no variance

@@ -24,6 +24,7 @@ import { checkLength } from './arrays.js';
 import { PairMoments, type PairRecovery } from './pairActivity.js';
 import { ReconstructionMoments, type ReconstructionRecovery } from './reconstruction.js';
 
+/** Activation metrics of an SAE on an evaluation set: per matched pair, firing, reconstruction. */
 export type ActivityRecovery = PairRecovery & FiringRecovery & ReconstructionRecovery;
 
 /**

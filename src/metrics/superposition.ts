@@ -4,8 +4,10 @@
 //   D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)²;  dimensions per feature = m / ‖W‖_F²;  Gram matrix WᵀW.
 // All in float64, whatever the weights' storage type.
 
+/** A feature is represented when ‖W_i‖ > 0.5. */
 export const REPRESENTED_THRESHOLD = 0.5;
 
+/** The geometry of one instance's W: norms, interference, dimensionality, dimensions per feature, WᵀW. */
 export interface SuperpositionMetrics {
   featureNorms: number[]; // [feat]
   represented: number;

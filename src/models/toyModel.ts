@@ -18,9 +18,11 @@ import { createKernelWorkspace, type ToyKernelWorkspace } from '../kernels/toy/w
 
 /** Scratch buffers, reused across samples and steps: one sample's (the reference's) and the kernel's. */
 export interface ToyModelWorkspace extends SampleWorkspace {
-  kernel: ToyKernelWorkspace; // buffers of the kernel layer (src/kernels/toy/workspace.ts)
+  /** @internal Buffers of the kernel layer (src/kernels/toy/workspace.ts). */
+  kernel: ToyKernelWorkspace;
 }
 
+/** Zeroed parameters W [inst, hidden, feat] and b [inst, feat] of the given array type (Float32Array in training). */
 export function createParams<A extends FloatArray>(
   shape: ToyModelShape,
   ArrayType: { new (length: number): A },
@@ -29,11 +31,13 @@ export function createParams<A extends FloatArray>(
   return { W: new ArrayType(nInstances * nHidden * nFeatures), b: new ArrayType(nInstances * nFeatures) };
 }
 
+/** Zeroed gradient buffers (float64) for the parameters of `shape`. */
 export function createGrads(shape: ToyModelShape): ToyModelGrads {
   const { nInstances, nFeatures, nHidden } = shape;
   return { W: new Float64Array(nInstances * nHidden * nFeatures), b: new Float64Array(nInstances * nFeatures) };
 }
 
+/** Scratch buffers for lossAndGradients and reconstruct, allocated once per model shape. */
 export function createWorkspace(shape: ToyModelShape): ToyModelWorkspace {
   return {
     h: new Float64Array(shape.nHidden),

@@ -7,6 +7,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { writePlot } from './render.js';
 
+/** One toy instance as the plots see it. */
 export interface ToyPlotInstance {
   sparsity: number;
   finalLoss: number;
@@ -17,6 +18,7 @@ export interface ToyPlotInstance {
   gram: number[][]; // [n][n], W^T W
 }
 
+/** What writeToyPlots draws: the model's size, every instance, the loss history and a data sample. */
 export interface ToyPlotInput {
   nFeatures: number;
   nHidden: number;

@@ -7,8 +7,11 @@ import { directionRecovery, featureLatentCosines, matchedPairs, type DirectionRe
 import { ActivityAccumulator, type ActivityRecovery } from '../metrics/recovery.js';
 import { REPRESENTED_THRESHOLD, superpositionMetrics } from '../metrics/superposition.js';
 import { SAE_PURPOSE, saeRng, sampleHidden } from './saeData.js';
+import type { SaeSpec } from '../config/sae.js';
+import type { SaeParams } from '../models/sae/types.js';
 import type { SaeGroup, SaeInstance, SaeTraining } from './saeGroups.js';
 
+/** How well one SAE recovers the true features: cosines, direction recovery and activity on fresh samples. */
 export interface SaeEvaluation {
   /** Toy features with ‖W_i‖ > 0.5: only these can be recovered. */
   representedFeatures: number[];
@@ -57,4 +60,13 @@ export function evaluateSaeInstance(training: SaeTraining, group: SaeGroup, inst
     if (best >= 0) nearest.add(best);
   }
   return { representedFeatures, cosines, represented, all, activity, uniqueness: nearest.size };
+}
+
+/** Every SAE of a training measured against the ground truth, in SAE index order, with views of its parameters. */
+export function evaluateSaes(training: SaeTraining): { spec: SaeSpec; evaluation: SaeEvaluation; params: SaeParams }[] {
+  const results: { spec: SaeSpec; evaluation: SaeEvaluation; params: SaeParams }[] = [];
+  for (const group of training.groups)
+    for (const instance of group.instances)
+      results.push({ spec: instance.spec, evaluation: evaluateSaeInstance(training, group, instance), params: instance.params });
+  return results.sort((a, b) => a.spec.index - b.spec.index);
 }

@@ -14,6 +14,7 @@ import type { SaeArchitecture, SaeGrads, SaeHyper, SaeParams, SaeShape, SaeState
 import type { SaeConfig, SaeSpec } from '../config/sae.js';
 import { SAE_PURPOSE, saeRng, sampleHidden, toyDistribution, type ToySource } from './saeData.js';
 
+/** One row of sae/history.csv: an SAE's loss terms, L0 and dead latents at a step. */
 export interface SaeHistoryRow {
   step: number;
   sae: number;
@@ -44,6 +45,7 @@ export interface SaeInstance {
   lastLoss: { loss: number; reconstruction: number; sparsityPenalty: number; auxiliary: number; l0: number };
 }
 
+/** SAEs of one architecture and dictionary size, trained together: one buffer per tensor [inst, ...]. */
 export interface SaeGroup {
   arch: SaeArchitecture;
   shape: SaeShape;
@@ -57,6 +59,7 @@ export interface SaeGroup {
   firedCount: Float64Array; // [latent] scratch: samples of the current batch on which each latent fired
 }
 
+/** The whole state of an SAE training: its groups, optimizer, batch buffers, step and history. */
 export interface SaeTraining {
   config: SaeConfig;
   toy: ToySource;
@@ -173,6 +176,10 @@ function createGroup(training: SaeTraining, members: readonly SaeSpec[]): SaeGro
   return group;
 }
 
+/**
+ * An SAE training at step 0: one SAE per spec (expandSaeGrid), on the toy model's hidden
+ * activations. Advance it with saeTrainStep; measure it with evaluateSaes.
+ */
 export function createSaeTraining(config: SaeConfig, toy: ToySource, specs: readonly SaeSpec[]): SaeTraining {
   const { nFeatures: n, nHidden: m } = toy;
   const training: SaeTraining = {

@@ -16,6 +16,7 @@ import { resampleDead, resamplingDue } from './saeResampling.js';
 export { createSaeTraining, type SaeHistoryRow, type SaeTraining } from './saeGroups.js';
 export type { ToySource } from './saeData.js';
 
+/** An SAE's loss became NaN or ±∞; training stops. */
 export class SaeDivergenceError extends Error {
   override name = 'SaeDivergenceError';
   constructor(

@@ -15,6 +15,7 @@ import type { ToyConfig } from '../config/toy.js';
 /** Stream ids under (seed, instance): each purpose draws from its own generator. */
 export const STREAM = { init: 0, data: 1, evaluation: 2, shuffle: 3, sample: 4 } as const;
 
+/** One row of history.csv: an instance's loss on its training batch at a step. */
 export interface HistoryRow {
   step: number;
   instance: number;
@@ -22,6 +23,7 @@ export interface HistoryRow {
   loss: number;
 }
 
+/** The loss of an instance became NaN or ±∞ (learning rate too high?); training stops. */
 export class DivergenceError extends Error {
   override name = 'DivergenceError';
   constructor(
@@ -34,6 +36,10 @@ export class DivergenceError extends Error {
   }
 }
 
+/**
+ * The whole state of a toy training: config, parameters, gradients, Adam moments, data streams,
+ * step and history, all allocated once by createToyTraining and advanced by trainStep.
+ */
 export interface ToyTraining {
   config: ToyConfig;
   shape: ToyModelShape;
@@ -94,6 +100,7 @@ export interface ToyStorage {
   adamBv: Float64Array;
 }
 
+/** Options of createToyTraining (worker shares, shared storage, packed runs). */
 export interface ToyTrainingOptions {
   /** Train only instances [start, end) of the config; streams and history keep global indices. */
   range?: [number, number];
@@ -124,6 +131,14 @@ export function featureDistribution(config: ToyConfig): FeatureDistribution {
   return { nInstances, nFeatures: config.nFeatures, featureProbability };
 }
 
+/**
+ * A toy training at step 0: parameters initialised from each instance's init stream, buffers
+ * allocated once. Advance it with trainStep; measure it with evaluateLoss or toyMetrics.
+ *
+ * @example
+ * const training = createToyTraining(resolveToyConfig({ sparsity: [0.9] }));
+ * while (training.step < training.config.totalSteps) trainStep(training);
+ */
 export function createToyTraining(fullConfig: ToyConfig, options: ToyTrainingOptions = {}): ToyTraining {
   const [offset, end] = options.range ?? [0, fullConfig.sparsity.length];
   const config = options.range ? configRange(fullConfig, options.range) : fullConfig;
@@ -242,6 +257,7 @@ export function trainStep(training: ToyTraining): void {
   training.step = step + 1;
 }
 
+/** Hooks of the training loops: after each step, and whether to stop. */
 export interface TrainCallbacks {
   /** Called after every step with the number of steps done. */
   onStep?(training: ToyTraining): void;

@@ -1,6 +1,6 @@
 // Claim 7: SAE recovery of the n=20, m=5 models' features against sparsity.
 
-import { expandSaeGrid, resolveSaeConfig } from '../../config/sae.js';
+import { DEFAULT_L1, expandSaeGrid, resolveSaeConfig } from '../../config/sae.js';
 import { createSaeTraining, saeTrainStep, type ToySource } from '../../train/trainSae.js';
 import { evaluateSaeInstance } from '../../train/evaluateSae.js';
 import * as plots from '../../report/reproducePlots.js';
@@ -68,7 +68,7 @@ export function claimSae(b: Budget, n20: N20): ClaimResult {
       .map((r) => `${r.arch}: MMCS ${fmt(r.denseMmcs)}±${fmt(r.denseSd, 2)} at S=0 vs ${fmt(r.sparseMmcs)}±${fmt(r.sparseSd, 2)} at S≥0.9 → ${r.holds ? 'higher beyond spread' : 'not clearly higher'}`)
       .join('; ') + ` (toy model seed 0, I=0.7^i; ${seeds} SAE seeds, d=20).`,
     verdict,
-    config: { toy: 'n=20, m=5, I=0.7^i, toy seed 0 (from claim 2/6)', arch: ['relu', 'topk'], dictSize: 20, l1: config.l1, k: 'n(1−S), at least 1', sparsity, saeSeeds: range(seeds), saeSteps: steps, saeBatchSize: batchSize },
+    config: { toy: 'n=20, m=5, I=0.7^i, toy seed 0 (from claim 2/6)', arch: ['relu', 'topk'], dictSize: 20, l1: config.l1 ?? [DEFAULT_L1.relu], k: 'n(1−S), at least 1', sparsity, saeSeeds: range(seeds), saeSteps: steps, saeBatchSize: batchSize },
     numbers: { perArch: results, summary, perSae: rows },
     figures: [{ caption: 'SAE recovery against sparsity (mean ± 1 SD over SAE seeds), with the toy model’s represented features (right).', spec: plots.recoverySpec(summary) }],
   };

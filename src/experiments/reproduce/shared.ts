@@ -4,7 +4,7 @@
 
 import type { TopLevelSpec } from 'vega-lite';
 import { resolveToyConfig, type ToyConfig } from '../../config/toy.js';
-import { toyMetrics, type InstanceMetrics } from '../runToy.js';
+import { toyMetrics, type InstanceMetrics } from '../../train/toyMetrics.js';
 import { createToyTraining, type StreamKey } from '../../train/trainToy.js';
 import { trainToyParallel } from '../../train/toyWorkers.js';
 

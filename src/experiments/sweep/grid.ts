@@ -17,6 +17,7 @@ export const SAE_LIST_FIELDS = ['arch', 'dictSize', 'l1', 'k'];
 /** Toy fields that may not be swept with --set (vectors). */
 const UNSWEEPABLE = ['importance', 'featureProbability'];
 
+/** One `--set field=v1,v2,…`: a field and its values. */
 export interface SweepSet {
   field: string;
   values: (number | string)[];

@@ -10,8 +10,10 @@ import { geometricImportance } from '../../data/importance.js';
 import { trainToyParallel } from '../../train/toyWorkers.js';
 import { createToyTraining, type StreamKey, type ToyTraining } from '../../train/trainToy.js';
 import { loadToySource, runSaeExperiment } from '../runSae.js';
-import { InterruptedError, historyCsv, metricsJsonText, resolvedConfigJson, toyMetrics, toyWeightsFile, type ProgressReporter } from '../runToy.js';
-import { writeFileAtomic, writeJson } from '../store.js';
+import { InterruptedError, type ProgressReporter } from '../runToy.js';
+import { toyMetrics } from '../../train/toyMetrics.js';
+import { toyConfigJson, toyHistoryCsv, toyMetricsJson, toyWeightsFile } from '../../train/toyFiles.js';
+import { writeFileAtomic } from '../store.js';
 import { packRuns, type SweepRun, type SweepSet } from './grid.js';
 import { appendRecord, readRunsJsonl, type RunRecord } from './store.js';
 import { writeSweepSummary } from './summary.js';
@@ -43,13 +45,16 @@ function packTraining(pack: readonly SweepRun[], workers: number): { training: T
   return { training, offsets };
 }
 
+/** Options of runSweep: where to write, the --set fields, workers, progress, interruption, log lines. */
 export interface SweepOptions {
   outDir: string;
   /** The sweep's --set fields: the columns of summary.csv and the axes of summary.png. */
   sets: readonly SweepSet[];
   workers: number;
   progress?: ProgressReporter;
+  /** Polled while training; true stops the sweep (finished runs stay, --resume continues). */
   shouldStop?: () => boolean;
+  /** One line per event (a pack starts, a run's SAEs). */
   log?: (line: string) => void;
 }
 
@@ -65,9 +70,9 @@ async function finishRun(run: SweepRun, training: ToyTraining, offset: number, m
   const history = training.history
     .filter((row) => row.instance >= offset && row.instance < offset + count)
     .map((row) => ({ ...row, instance: row.instance - offset }));
-  writeJson(path.join(runDir, 'config.json'), resolvedConfigJson(config, { sweep: path.basename(options.outDir), run: run.id }));
-  writeFileAtomic(path.join(runDir, 'metrics.json'), metricsJsonText(metrics));
-  writeFileAtomic(path.join(runDir, 'history.csv'), historyCsv(history));
+  writeFileAtomic(path.join(runDir, 'config.json'), toyConfigJson(config, { sweep: path.basename(options.outDir), run: run.id }));
+  writeFileAtomic(path.join(runDir, 'metrics.json'), toyMetricsJson(metrics));
+  writeFileAtomic(path.join(runDir, 'history.csv'), toyHistoryCsv(history));
   const W = training.params.W.slice(offset * m * n, (offset + count) * m * n);
   const b = training.params.b.slice(offset * n, (offset + count) * n);
   writeFileAtomic(path.join(runDir, 'weights.safetensors'), toyWeightsFile(W, b, m, n, config.sparsity));

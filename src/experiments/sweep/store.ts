@@ -21,6 +21,7 @@ export interface RunRecord {
   dir: string;
 }
 
+/** The finished runs recorded in a sweep folder's runs.jsonl (none when it does not exist). */
 export function readRunsJsonl(outDir: string): RunRecord[] {
   const file = path.join(outDir, 'runs.jsonl');
   if (!fs.existsSync(file)) return [];

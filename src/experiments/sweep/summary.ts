@@ -4,7 +4,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { toCsv, writeFileAtomic } from '../store.js';
+import { toCsv } from '../../core/csv.js';
+import { writeFileAtomic } from '../store.js';
 import { SAE_FIELDS, SAE_LIST_FIELDS, type SweepSet } from './grid.js';
 import type { RunRecord } from './store.js';
 
@@ -15,8 +16,10 @@ const SAE_GRID_COLUMNS = ['arch', 'dictSize', 'l1', 'k', 'saeSeedIndex'];
 /** …and its recovery metrics. */
 const SAE_METRIC_COLUMNS = ['mmcs', 'recovered090', 'recovered099', 'mcc', 'l0', 'trueL0', 'deadLatents', 'denseLatents', 'fve', 'shrinkage'];
 
+/** A cell of summary.csv. */
 export type SummaryValue = number | string | null;
 
+/** A sweep's summary table (summary.csv) and what its plot needs. */
 export interface SweepSummary {
   /** run, the --set fields in order, sparsity, the toy metrics, then (with SAEs) the SAE columns. */
   columns: string[];

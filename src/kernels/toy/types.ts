@@ -1,9 +1,12 @@
 // The types the toy model and its kernels share: the model's shape, parameters and gradients, and
 // the kernel's routes, the choices a caller may force and what it reports per instance.
 
+/** The toy model's output: x' = ReLU(Wᵀh + b) ('relu') or Wᵀh + b ('linear'). */
 export type Activation = 'relu' | 'linear';
+/** Parameters and batches are Float32Array or Float64Array. */
 export type FloatArray = Float32Array | Float64Array;
 
+/** A toy model's size: instances, features n, hidden dimensions m, activation. */
 export interface ToyModelShape {
   nInstances: number;
   nFeatures: number; // n
@@ -11,11 +14,13 @@ export interface ToyModelShape {
   activation: Activation;
 }
 
+/** A toy model's parameters, every instance in one buffer per tensor. */
 export interface ToyModelParams<A extends FloatArray = Float32Array> {
   W: A; // [inst, hidden, feat]
   b: A; // [inst, feat]
 }
 
+/** Gradients of the loss with respect to W and b (float64). */
 export interface ToyModelGrads {
   W: Float64Array; // [inst, hidden, feat]
   b: Float64Array; // [inst, feat]

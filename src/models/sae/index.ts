@@ -7,6 +7,7 @@ import { reluSae } from './relu.js';
 import { topkSae } from './topk.js';
 import type { SaeArch, SaeArchitecture } from './types.js';
 
+/** Every SAE architecture by name. */
 export const SAE_ARCHITECTURES: Record<SaeArch, SaeArchitecture> = {
   relu: reluSae,
   topk: topkSae,
@@ -15,6 +16,7 @@ export const SAE_ARCHITECTURES: Record<SaeArch, SaeArchitecture> = {
   gated: gatedSae,
 };
 
+/** The SAE architecture of a name, e.g. saeArchitecture('topk'). */
 export function saeArchitecture(name: SaeArch): SaeArchitecture {
   return SAE_ARCHITECTURES[name];
 }

@@ -85,6 +85,7 @@ export interface SaeStep extends SaeBatch {
   grads: SaeGrads;
 }
 
+/** An SAE architecture: its parameters, their initialisation, its loss and gradient, and its encoder at inference. */
 export interface SaeArchitecture {
   readonly name: SaeArch;
   /** Per-instance parameter shapes, including the shared W_enc [d, m], b_enc [d], W_dec [m, d], b_dec [m]. */
@@ -94,6 +95,7 @@ export interface SaeArchitecture {
    * W_enc = W_decᵀ, b_enc = 0, b_dec = median or mean of h).
    */
   initExtra(shape: SaeShape, params: SaeParams, hyper: SaeHyper): void;
+  /** Scratch buffers for batches of up to maxBatch samples. */
   createWorkspace(shape: SaeShape, maxBatch: number): SaeWorkspace;
   /**
    * Loss on the batch step.h [batch, input] and its gradient (overwriting step.grads); fills ws.z

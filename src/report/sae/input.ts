@@ -1,6 +1,7 @@
 // The data every SAE figure is drawn from: per SAE, its configuration, its recovery metrics and
 // the arrays behind them (cosines, matching, firing frequencies, decoder and true directions).
 
+/** One SAE as the plots see it: its spec, its recovery numbers and the arrays behind them. */
 export interface SaePlotSae {
   index: number;
   toyInstance: number;
@@ -26,10 +27,12 @@ export interface SaePlotSae {
   trueFeatures: number[][]; // [feat][hidden] the toy model's columns W_i (not normalised)
 }
 
+/** What writeSaePlots draws: the toy model's size and every SAE. */
 export interface SaePlotInput {
   nFeatures: number;
   nHidden: number;
   saes: SaePlotSae[];
 }
 
+/** An SAE field swept with more than one value, plotted on the x axis of recovery_vs_<field>. */
 export type SweptField = 'l1' | 'k' | 'dictSize';
