@@ -3,9 +3,12 @@
 // seed's style (bench/numpy_baseline.py) — on the workloads of bench/workloads.ts.
 // Every measurement runs in its own child process (so peak RSS values do not mix), one after the
 // other; each is the median of several repeats after a warm-up (bench/timing.ts). Prints a table
-// with ratios ours / baseline, then the scaling table (bench/scaling.ts: steps/s as n and the
-// instances grow, beside NumPy; its plot goes to docs/scaling.png), and writes bench/results.json.
-//   npm run bench [-- --only W1,W4,scaling]   BENCH_REPEATS, BENCH_REPEAT_SECONDS tune the timing.
+// with ratios ours / baseline, then the start-up and end-to-end table (bench/startup.ts: the
+// installed command of a tarball against bare Node and NumPy), then the scaling table
+// (bench/scaling.ts: steps/s as n and the instances grow, beside NumPy; its plot goes to
+// docs/scaling.png), and writes bench/results.json.
+//   npm run bench [-- --only W1,W4,startup,scaling]   BENCH_REPEATS, BENCH_REPEAT_SECONDS tune the
+//   timing, BENCH_STARTUP_RUNS the start-up runs.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +20,7 @@ import {
 } from './rows.js';
 import { measureScaling, printScalingTable, type ScalingResult } from './scaling.js';
 import { SCALING_PLOT_DIR, writeScalingPlot } from './scalingPlot.js';
+import { measureStartup, printStartupTable, type StartupResult } from './startup.js';
 import { DEFAULT_TIMING } from './timing.js';
 import { workersAvailable } from './workers.js';
 import { SCALING, WORKLOADS, flopsPerStep, type Workload } from './workloads.js';
@@ -122,13 +126,14 @@ function printTable(results: WorkloadResult[]): void {
 
 // ---- main ----
 
-/** `--only W1,scaling`: the named workloads, `scaling` for every scaling point (or one by name). */
-function selection(): { workloads: Workload[]; points: typeof SCALING } {
+/** `--only W1,scaling`: the named workloads, `startup`, `scaling` for every scaling point (or one by name). */
+function selection(): { workloads: Workload[]; points: typeof SCALING; startup: boolean } {
   const onlyIndex = process.argv.indexOf('--only');
   const only = onlyIndex >= 0 ? new Set(process.argv[onlyIndex + 1].split(',')) : null;
   return {
     workloads: WORKLOADS.filter((w) => !only || only.has(w.name)),
     points: SCALING.filter((p) => !only || only.has('scaling') || only.has(p.name)),
+    startup: !only || only.has('startup'),
   };
 }
 
@@ -209,7 +214,7 @@ function printMachine(machine: Machine): void {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const { workloads, points } = selection();
+  const { workloads, points, startup: withStartup } = selection();
   const numpyVersion = numpyAvailable();
   const machine = describeMachine(numpyVersion);
   process.stderr.write(
@@ -218,6 +223,15 @@ async function main(): Promise<void> {
   if (machine.loadAverageAtStart[0] > 0.5 * machine.cpus)
     process.stderr.write(`bench: warning: load average ${machine.loadAverageAtStart[0].toFixed(2)} at start — other processes compete for the CPUs\n`);
   const results = workloads.map((w) => measureWorkload(w, numpyVersion !== null));
+  let startup: StartupResult | { failed: string } | undefined;
+  if (withStartup) {
+    try {
+      startup = measureStartup(numpyVersion !== null, results.find((r) => r.name === 'W1')?.baselines.numpy);
+    } catch (error) {
+      startup = { failed: error instanceof Error ? error.message : String(error) };
+      process.stderr.write(`bench: start-up table failed: ${startup.failed}\n`);
+    }
+  }
   const scaling: ScalingResult[] = measureScaling(points, numpyVersion !== null);
   machine.blas = blasOf([...results.map((r) => r.baselines), ...scaling]);
   machine.loadAverageAtEnd = os.loadavg();
@@ -228,6 +242,11 @@ async function main(): Promise<void> {
     printTable(results);
     printWorkloadNotes(results);
   }
+  if (startup) {
+    console.log();
+    if ('failed' in startup) console.log(`Start-up and end to end: failed (${startup.failed})`);
+    else printStartupTable(startup);
+  }
   if (scaling.length > 0) {
     console.log();
     printScalingTable(scaling);
@@ -237,7 +256,7 @@ async function main(): Promise<void> {
     } else console.log('scaling plot not written: only part of the scaling table was measured');
   }
   printMachine(machine);
-  fs.writeFileSync(`${RESULTS_PATH}.tmp`, `${JSON.stringify({ machine, workloads: results, scaling }, null, 2)}\n`);
+  fs.writeFileSync(`${RESULTS_PATH}.tmp`, `${JSON.stringify({ machine, workloads: results, startup, scaling }, null, 2)}\n`);
   fs.renameSync(`${RESULTS_PATH}.tmp`, RESULTS_PATH);
   console.log(`wrote ${path.relative(process.cwd(), RESULTS_PATH)}`);
 }

@@ -1,12 +1,11 @@
 // Config fields as CLI flags. Which flag sets which field, its help text, choices and default
-// all come from the zod schemas (src/config/flags.ts derives them); here they become commander
-// options, values are parsed strictly and bad ones become one-line errors.
+// all come from the zod schemas (src/config/flags.ts derives them; the build writes the result to
+// flagTable.generated.ts, so that parsing flags and printing --help need not load zod); here they
+// become commander options, values are parsed strictly and bad ones become one-line errors.
 
 import os from 'node:os';
 import { Option, type Command } from 'commander';
-import { flagFields, type CliFlag } from '../config/flags.js';
-import { SAE_FIELD_FLAGS } from '../config/sae.js';
-import { TOY_FIELD_FLAGS } from '../config/toy.js';
+import type { CliFlag } from '../config/flags.js';
 
 /** Bad user input: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -14,8 +13,7 @@ export class UsageError extends Error {
 }
 
 /** The toy model's and the SAEs' flags, in their schemas' order. */
-export const TOY_FLAGS = flagFields(TOY_FIELD_FLAGS);
-export const SAE_FLAGS = flagFields(SAE_FIELD_FLAGS);
+export { SAE_FLAGS, TOY_FLAGS } from './flagTable.generated.js';
 
 /** '--sparse-dim <n>' → 'sparseDim' (commander's attribute name). */
 export function optionKey(flag: string): string {

@@ -1,8 +1,12 @@
 // Progress of a long run: a bar with ETA on a terminal, a plain line every ~10% (or 30 s)
 // otherwise (logs, CI), nothing under --quiet. Written to stderr so stdout stays the summary.
 
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 import type { ProgressReporter } from '../experiments/runToy.js';
+
+/** cli-progress (a CommonJS package) is required only when a bar is drawn: 10 ms of start-up otherwise. */
+const loadCliProgress = () => createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
 
 export type ProgressMode = 'bar' | 'lines' | 'none';
 
@@ -22,6 +26,7 @@ function formatSeconds(seconds: number): string {
 export function createProgress(mode: ProgressMode, label: string, stream: NodeJS.WriteStream = process.stderr): ProgressReporter {
   if (mode === 'none') return { start() {}, update() {}, stop() {} };
   if (mode === 'bar') {
+    const cliProgress = loadCliProgress();
     const bar = new cliProgress.SingleBar(
       {
         format: `${label} {bar} {percentage}% | step {value}/{total} | loss {loss} | {stepsPerSecond} steps/s | ETA {eta_formatted}`,

@@ -4,8 +4,8 @@
 
 import { z } from 'zod';
 import { ConfigError, firstIssueMessage, type ConfigIssue } from './errors.js';
-import { SAE_FIELD_FLAGS, saeConfigSchema } from './sae.js';
-import { TOY_FIELD_FLAGS, toyConfigSchema } from './toy.js';
+import { saeConfigSchema, saeFieldFlags } from './sae.js';
+import { toyConfigSchema, toyFieldFlags } from './toy.js';
 
 /** An experiment file: the toy-model fields, and optionally an `sae` object of SAE fields. */
 export const experimentSchema = z.strictObject({ ...toyConfigSchema.shape, sae: saeConfigSchema.optional() });
@@ -20,9 +20,9 @@ export function experimentIssue(input: unknown): ConfigIssue | undefined {
   if (issue.path[0] === 'sae') {
     const inner = (input as { sae?: unknown }).sae;
     const saeParsed = saeConfigSchema.safeParse(inner);
-    if (!saeParsed.success) return { message: firstIssueMessage(saeParsed.error, inner, SAE_FIELD_FLAGS, 'sae.'), path: where };
+    if (!saeParsed.success) return { message: firstIssueMessage(saeParsed.error, inner, saeFieldFlags(), 'sae.'), path: where };
   }
-  return { message: firstIssueMessage(parsed.error, input, TOY_FIELD_FLAGS, ''), path: where };
+  return { message: firstIssueMessage(parsed.error, input, toyFieldFlags(), ''), path: where };
 }
 
 /** The input itself, typed, if it is a valid experiment; throws ConfigError otherwise. */

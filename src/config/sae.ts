@@ -4,7 +4,7 @@
 
 import { z } from 'zod';
 import { ConfigError, firstIssueMessage } from './errors.js';
-import { fieldFlags } from './flags.js';
+import { fieldFlags, type FieldFlag } from './flags.js';
 
 /** The SAE architectures a config may name (each implemented in src/models/sae/). */
 export const SAE_ARCHS = ['relu', 'topk', 'batchtopk', 'jumprelu', 'gated'] as const;
@@ -87,13 +87,20 @@ export type SaeConfigInput = z.input<typeof saeConfigSchema>;
 /** An SAE config with every default filled in (resolveSaeConfig). */
 export type SaeConfig = z.output<typeof saeConfigSchema>;
 
-/** Per field: its flag, help text, default and allowed values, read from the schema. */
-export const SAE_FIELD_FLAGS = fieldFlags(saeConfigSchema);
+let fieldFlagsMemo: Record<string, FieldFlag> | undefined;
+
+/**
+ * Per field: its flag, help text, default and allowed values, read from the schema. Made on first
+ * use, for an error message or the build's flag table, not when a valid run imports the module.
+ */
+export function saeFieldFlags(): Record<string, FieldFlag> {
+  return (fieldFlagsMemo ??= fieldFlags(saeConfigSchema));
+}
 
 /** Validate and fill defaults; throws ConfigError (one line, naming the flag) on a bad value. */
 export function resolveSaeConfig(input: unknown): SaeConfig {
   const parsed = saeConfigSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(firstIssueMessage(parsed.error, input, SAE_FIELD_FLAGS));
+  if (!parsed.success) throw new ConfigError(firstIssueMessage(parsed.error, input, saeFieldFlags()));
   const config = parsed.data;
   if (config.k && config.dictSize) {
     const largest = Math.max(...config.k);

@@ -7,7 +7,7 @@
 
 import { z } from 'zod';
 import { ConfigError, firstIssueMessage } from './errors.js';
-import { fieldFlags } from './flags.js';
+import { fieldFlags, type FieldFlag } from './flags.js';
 
 /** The seed's default experiment: its phase regions (0.1–0.7, 0.82–0.87, 0.9+) on one grid. */
 export const DEFAULT_SPARSITY = [0.1, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99];
@@ -81,13 +81,20 @@ export interface ToyConfig extends Omit<z.output<typeof toyConfigSchema>, 'weigh
   dataMode: 'steps' | 'epochs';
 }
 
-/** Per field: its flag, help text, default and allowed values, read from the schema. */
-export const TOY_FIELD_FLAGS = fieldFlags(toyConfigSchema);
+let fieldFlagsMemo: Record<string, FieldFlag> | undefined;
+
+/**
+ * Per field: its flag, help text, default and allowed values, read from the schema. Made on first
+ * use, for an error message or the build's flag table, not when a valid run imports the module.
+ */
+export function toyFieldFlags(): Record<string, FieldFlag> {
+  return (fieldFlagsMemo ??= fieldFlags(toyConfigSchema));
+}
 
 /** Validate, fill defaults and resolve derived fields; throws ConfigError on the first bad value. */
 export function resolveToyConfig(input: unknown): ToyConfig {
   const parsed = toyConfigSchema.safeParse(input);
-  if (!parsed.success) throw new ConfigError(firstIssueMessage(parsed.error, input, TOY_FIELD_FLAGS));
+  if (!parsed.success) throw new ConfigError(firstIssueMessage(parsed.error, input, toyFieldFlags()));
   const c = parsed.data;
   if (c.featureProbability) {
     if (c.featureProbability.length !== c.sparsity.length && (input as ToyConfigInput).sparsity !== undefined)

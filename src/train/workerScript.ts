@@ -1,11 +1,16 @@
-// Where a toy-training worker thread gets its code. The TypeScript sources of the worker are
-// bundled once per process by esbuild (the compiler tsx itself runs on) into one ES module, which
-// each worker loads from a data: URL as plain JavaScript. The alternative, a worker that registers
-// tsx's loader (toyWorker.mjs), compiles every module again in every worker and runs the loader's
-// hooks on a thread of their own: ~20 MB more per worker, which put a two-worker W3 run over the
-// 200 MB the performance issue allows. Same sources, same compiler: the same numbers either way.
-// toyWorker.mjs remains the fallback where esbuild cannot run.
+// Where a toy-training worker thread gets its code. A worker runs one ES module bundle of
+// toyWorker.ts and everything it imports, not the module tree: loading one file is faster, and the
+// alternative under tsx (toyWorker.mjs, which registers tsx's loader) compiles every module again
+// in every worker and runs the loader's hooks on a thread of their own: ~20 MB more per worker,
+// which put a two-worker W3 run over the 200 MB the performance issue allows.
+//   Compiled (dist/, the package): the bundle made at build time by scripts/build.mjs,
+//     dist/train/toyWorker.bundle.js; esbuild is a dev dependency and is not needed at run time.
+//   Sources (vitest, tsx, the bench): esbuild bundles the sources once per process into a data:
+//     URL, so that an edit is seen without a build.
+// Same sources, same compiler: the same numbers either way. Without bundling (tests, or a dist/
+// built by tsc alone) a worker loads toyWorker.js (compiled) or toyWorker.mjs (tsx).
 
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -13,21 +18,29 @@ interface EsbuildLike {
   buildSync(options: Record<string, unknown>): { outputFiles?: { text: string }[] };
 }
 
+/** Whether this module runs as TypeScript source (tsx, vitest) rather than compiled JavaScript. */
+const FROM_SOURCES = import.meta.url.endsWith('.ts');
+
 let bundled: URL | null | undefined;
 let bundling = true;
 
-/** Tests: whether workers run the esbuild bundle (default) or the tsx entry. */
+/** Tests: whether workers run the bundle (default) or the unbundled entry. */
 export function setWorkerBundling(enabled: boolean): void {
   bundling = enabled;
 }
 
-/** The worker's module: a bundle of toyWorker.ts as a data: URL, or toyWorker.mjs (tsx) without esbuild. */
+/** The worker's module: the bundle of toyWorker.ts (a file when compiled, a data: URL from sources), or the unbundled entry. */
 export function toyWorkerScript(): URL {
-  if (bundling && bundled === undefined) bundled = bundle();
-  return (bundling && bundled) || new URL('./toyWorker.mjs', import.meta.url);
+  if (bundling && bundled === undefined) bundled = FROM_SOURCES ? bundleSources() : prebuiltBundle();
+  return (bundling && bundled) || new URL(FROM_SOURCES ? './toyWorker.mjs' : './toyWorker.js', import.meta.url);
 }
 
-function bundle(): URL | null {
+function prebuiltBundle(): URL | null {
+  const url = new URL('./toyWorker.bundle.js', import.meta.url);
+  return fs.existsSync(fileURLToPath(url)) ? url : null;
+}
+
+function bundleSources(): URL | null {
   let esbuild: EsbuildLike;
   try {
     esbuild = createRequire(import.meta.url)('esbuild') as EsbuildLike;

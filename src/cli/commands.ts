@@ -1,0 +1,199 @@
+// The toy and sae commands after their flags are parsed (src/cli/main.ts): validate them against
+// the config schemas, train, write the results folder and print the summary. Loaded only when a
+// command runs, so that --help and --version do not pay for zod, the training code or the plots;
+// the SAE code loads only for a command that trains SAEs.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError } from '../config/errors.js';
+import { resolveSaeConfig, type SaeConfig } from '../config/sae.js';
+import { configWarnings, resolveToyConfig, type ToyConfig } from '../config/toy.js';
+import { InterruptedError, hasCheckpoint, readRunConfig, runToyExperiment } from '../experiments/runToy.js';
+import { isFreshDir } from '../experiments/store.js';
+import { DivergenceError } from '../train/trainToy.js';
+import { SAE_FLAGS, TOY_FLAGS, UsageError, collectInput, givenFlags, parseWorkers } from './flags.js';
+import { interruptible } from './interrupt.js';
+import { createProgress, progressMode } from './progress.js';
+import { saeSummaryTable, toySummaryTable } from './summary.js';
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/\..*$/, '').replace(/:/g, '-');
+}
+
+function resolveSae(options: Record<string, unknown>, nFeatures: number): SaeConfig {
+  const config = resolveSaeConfig(collectInput(options, SAE_FLAGS));
+  const smallestDict = Math.min(...(config.dictSize ?? [nFeatures]));
+  for (const k of config.k ?? [])
+    if (k > smallestDict) throw new UsageError(`--k must be at most the dictionary size (got k = ${k} > ${smallestDict})`);
+  return config;
+}
+
+interface ToyCommand {
+  kind: 'toy';
+  workers: number;
+  config: ToyConfig;
+  sae?: SaeConfig;
+  outDir: string;
+  plots: boolean;
+  quiet: boolean;
+  resume: boolean;
+}
+
+interface SaeCommand {
+  kind: 'sae';
+  toyConfig: ToyConfig;
+  runDir: string;
+  sae: SaeConfig;
+  outDir: string;
+  plots: boolean;
+  quiet: boolean;
+}
+
+/** Validate the toy command's parsed flags; throws UsageError / ConfigError with a one-line message. */
+function parseToyCommand(options: Record<string, unknown>): ToyCommand {
+  const plots = options.plots as boolean;
+  const quiet = Boolean(options.quiet);
+  const workers = parseWorkers(options.workers as string | undefined);
+  const saeFlags = givenFlags(options, SAE_FLAGS);
+  if (!options.sae && saeFlags.length > 0) throw new UsageError(`${saeFlags[0]} is an SAE flag: add --sae (or use superposition sae --from DIR)`);
+  if (options.resume !== undefined) {
+    if (options.sae) throw new UsageError('--resume continues a toy run; train SAEs afterwards with superposition sae --from DIR');
+    return parseResume(options, plots, quiet, workers);
+  }
+  const input = collectInput(options, TOY_FLAGS);
+  if (options.numEpochs !== undefined && options.steps !== undefined)
+    throw new UsageError('--steps and --num-epochs exclude each other: give one (fresh batches, or epochs over a fixed dataset)');
+  const config = resolveToyConfig(input);
+  const sae = options.sae ? resolveSae(options, config.nFeatures) : undefined;
+  const name = options.name as string | undefined;
+  if (name !== undefined && (name === '' || /[/\\]/.test(name) || name === '.' || name === '..'))
+    throw new UsageError(`--name must be a plain folder name without slashes (got "${name}")`);
+  const outDir = (options.out as string | undefined) ?? path.join('results', name ?? timestamp());
+  if (!isFreshDir(outDir)) throw new UsageError(`--out ${outDir} already exists and is not empty: choose another --out or --name`);
+  return { kind: 'toy', config, sae, outDir, plots, quiet, resume: false, workers };
+}
+
+function parseResume(options: Record<string, unknown>, plots: boolean, quiet: boolean, workers: number): ToyCommand {
+  const outDir = options.resume as string;
+  for (const flag of [...givenFlags(options, TOY_FLAGS), ...(['out', 'name'] as const).filter((k) => options[k] !== undefined).map((k) => `--${k}`)])
+    throw new UsageError(`--resume takes its config from ${path.join(outDir, 'config.json')}: drop ${flag}`);
+  if (!fs.existsSync(path.join(outDir, 'config.json')))
+    throw new UsageError(`--resume ${outDir}: no config.json there, so it is not a results folder`);
+  if (!hasCheckpoint(outDir) && fs.existsSync(path.join(outDir, 'metrics.json')))
+    throw new UsageError(`--resume ${outDir}: this run already finished (metrics.json is written)`);
+  return { kind: 'toy', config: readToyConfig(outDir, '--resume'), outDir, plots, quiet, resume: true, workers };
+}
+
+function readToyConfig(dir: string, flag: string): ToyConfig {
+  try {
+    return readRunConfig(dir);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(`${flag} ${dir}: config.json: ${error.message}`);
+    throw new UsageError(`${flag} ${dir}: config.json is not valid JSON`);
+  }
+}
+
+/** <run>/sae, or <run>/sae-2, sae-3, … when earlier SAE runs are there: nothing is overwritten. */
+function freshSaeDir(runDir: string): string {
+  for (let n = 1; ; n++) {
+    const dir = path.join(runDir, n === 1 ? 'sae' : `sae-${n}`);
+    if (isFreshDir(dir)) return dir;
+  }
+}
+
+/** Validate the sae command's parsed flags; throws UsageError / ConfigError with a one-line message. */
+function parseSaeCommand(options: Record<string, unknown>): SaeCommand {
+  const runDir = options.from as string | undefined;
+  if (runDir === undefined) throw new UsageError('sae needs --from <dir>, the results folder of a toy run');
+  if (!fs.existsSync(path.join(runDir, 'config.json'))) throw new UsageError(`--from ${runDir}: no config.json there, so it is not a results folder`);
+  if (!fs.existsSync(path.join(runDir, 'weights.safetensors')))
+    throw new UsageError(`--from ${runDir}: no weights.safetensors there (did the toy run finish?)`);
+  const toyConfig = readToyConfig(runDir, '--from');
+  const sae = resolveSae(options, toyConfig.nFeatures);
+  const outDir = (options.out as string | undefined) ?? freshSaeDir(runDir);
+  if (!isFreshDir(outDir)) throw new UsageError(`--out ${outDir} already exists and is not empty: pass another --out`);
+  return { kind: 'sae', toyConfig, runDir, sae, outDir, plots: options.plots as boolean, quiet: Boolean(options.quiet) };
+}
+
+/** Train the SAE grid on a toy run; the SAE code (and the Hungarian matching's library) loads here. */
+async function runSaeStage(toyConfig: ToyConfig, runDir: string, sae: SaeConfig, outDir: string, plots: boolean, quiet: boolean, argv: readonly string[]): Promise<number> {
+  const [{ MissingRunError, loadToySource, runSaeExperiment }, { SaeDivergenceError }] = await Promise.all([
+    import('../experiments/runSae.js'),
+    import('../train/trainSae.js'),
+  ]);
+  try {
+    const toy = loadToySource(runDir, toyConfig);
+    if (!quiet) process.stderr.write(`training SAEs on ${runDir} → ${outDir}\n`);
+    const results = await runSaeExperiment(toyConfig, toy, sae, {
+      outDir,
+      plots,
+      progress: createProgress(progressMode(quiet), 'sae'),
+      provenance: { command: ['superposition', ...argv].join(' '), createdAt: new Date().toISOString(), from: runDir },
+    });
+    process.stdout.write(`${saeSummaryTable(results)}\n`);
+    process.stdout.write(`SAE results: ${outDir}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof MissingRunError) {
+      process.stderr.write(`superposition: error: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof SaeDivergenceError) {
+      process.stderr.write(`superposition: error: ${error.message}; kept its config.json and history.csv — try a smaller --sae-lr\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function runToyCommand(command: ToyCommand, argv: readonly string[]): Promise<number> {
+  const { config, outDir, plots, quiet, resume } = command;
+  for (const warning of configWarnings(config)) process.stderr.write(`superposition: warning: ${warning}\n`);
+  if (!quiet)
+    process.stderr.write(`training ${config.sparsity.length} instance(s), n=${config.nFeatures}, m=${config.nHidden}, ${config.totalSteps} steps → ${outDir}\n`);
+  try {
+    // Ctrl-C: finish the current step, save a checkpoint, say how to resume.
+    const result = await interruptible((stopRequested) =>
+      runToyExperiment(config, {
+        outDir,
+        plots,
+        resume,
+        progress: createProgress(progressMode(quiet), 'toy'),
+        provenance: { command: ['superposition', ...argv].join(' '), createdAt: new Date().toISOString() },
+        shouldStop: stopRequested,
+        workers: command.workers,
+      }),
+    );
+    process.stdout.write(`${toySummaryTable(result.metrics, config.nFeatures)}\n`);
+    process.stdout.write(`results: ${outDir} (${result.files.length} files)\n`);
+  } catch (error) {
+    if (error instanceof InterruptedError) {
+      process.stderr.write(`superposition: ${error.message}; checkpoint saved. Resume with: npx superposition --resume ${outDir}\n`);
+      return 130;
+    }
+    if (error instanceof DivergenceError) {
+      process.stderr.write(
+        `superposition: error: training diverged: ${error.message}; kept ${path.join(outDir, 'config.json')} and history.csv — try a smaller --lr\n`,
+      );
+      return 1;
+    }
+    throw error;
+  }
+  return command.sae ? runSaeStage(config, outDir, command.sae, path.join(outDir, 'sae'), plots, quiet, argv) : 0;
+}
+
+/** Validate and run a parsed command; returns the exit code (0 ok, 1 run failed, 2 bad input, 130 interrupted). */
+export async function runCommand(kind: 'toy' | 'sae', options: Record<string, unknown>, argv: readonly string[]): Promise<number> {
+  let command: ToyCommand | SaeCommand;
+  try {
+    command = kind === 'sae' ? parseSaeCommand(options) : parseToyCommand(options);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError) {
+      process.stderr.write(`superposition: error: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (command.kind === 'toy') return runToyCommand(command, argv);
+  return runSaeStage(command.toyConfig, command.runDir, command.sae, command.outDir, command.plots, command.quiet, argv);
+}
