@@ -13,12 +13,16 @@ import { ConfigError } from '../config/errors.js';
 import { resolveSaeConfig, type SaeConfig } from '../config/sae.js';
 import { configWarnings, resolveToyConfig, type ToyConfig } from '../config/toy.js';
 import { InterruptedError, hasCheckpoint, readRunConfig, runToyExperiment } from '../experiments/runToy.js';
-import { MissingRunError, loadToySource, runSaeExperiment } from '../experiments/runSae.js';
+import { loadToySource, runSaeExperiment } from '../experiments/runSae.js';
 import { isFreshDir } from '../experiments/store.js';
+import { checkOutputPlace } from '../experiments/faults.js';
+import { withFolderLock } from '../experiments/lock.js';
+import { checkMemory, saeMemoryParts, toyMemoryParts } from '../experiments/memory.js';
+import type { ToySource } from '../train/trainSae.js';
 import { DivergenceError } from '../train/trainToy.js';
-import { SaeDivergenceError } from '../train/trainSae.js';
 import { VERSION } from '../version.js';
 import { SAE_FLAGS, TOY_FLAGS, UsageError, addFlags, collectInput, givenFlags, parseWorkers } from './flags.js';
+import { reportFailure } from './failure.js';
 import { interruptible } from './interrupt.js';
 import { createProgress, progressMode } from './progress.js';
 import { saeSummaryTable, toySummaryTable } from './summary.js';
@@ -102,6 +106,7 @@ interface ToyCommand {
 interface SaeCommand {
   kind: 'sae';
   toyConfig: ToyConfig;
+  toy: ToySource;
   runDir: string;
   sae: SaeConfig;
   outDir: string;
@@ -132,7 +137,9 @@ export function parseArgs(argv: readonly string[]): ToyCommand | SaeCommand | 'e
   if (name !== undefined && (name === '' || /[/\\]/.test(name) || name === '.' || name === '..'))
     throw new UsageError(`--name must be a plain folder name without slashes (got "${name}")`);
   const outDir = (options.out as string | undefined) ?? path.join('results', name ?? timestamp());
+  checkOutputPlace(outDir, '--out');
   if (!isFreshDir(outDir)) throw new UsageError(`--out ${outDir} already exists and is not empty: choose another --out or --name`);
+  checkSizes(config, sae, workers, plots);
   return { kind: 'toy', config, sae, outDir, plots, quiet, resume: false, workers };
 }
 
@@ -140,11 +147,25 @@ function parseResume(options: Record<string, unknown>, plots: boolean, quiet: bo
   const outDir = options.resume as string;
   for (const flag of [...givenFlags(options, TOY_FLAGS), ...(['out', 'name'] as const).filter((k) => options[k] !== undefined).map((k) => `--${k}`)])
     throw new UsageError(`--resume takes its config from ${path.join(outDir, 'config.json')}: drop ${flag}`);
+  checkResumable(outDir);
+  const config = readToyConfig(outDir, '--resume');
+  checkSizes(config, undefined, workers, plots);
+  return { kind: 'toy', config, outDir, plots, quiet, resume: true, workers };
+}
+
+/** A folder --resume can continue (checked again once the folder is locked: another command may have finished it). */
+function checkResumable(outDir: string): void {
+  if (outDir.trim() === '') throw new UsageError('--resume must name a results folder (got "")');
   if (!fs.existsSync(path.join(outDir, 'config.json')))
     throw new UsageError(`--resume ${outDir}: no config.json there, so it is not a results folder`);
   if (!hasCheckpoint(outDir) && fs.existsSync(path.join(outDir, 'metrics.json')))
     throw new UsageError(`--resume ${outDir}: this run already finished (metrics.json is written)`);
-  return { kind: 'toy', config: readToyConfig(outDir, '--resume'), outDir, plots, quiet, resume: true, workers };
+}
+
+/** Refuse, before any folder is made, a run (and its SAEs) that memory cannot hold. */
+function checkSizes(config: ToyConfig, sae: SaeConfig | undefined, workers: number, plots: boolean): void {
+  checkMemory(toyMemoryParts(config, workers, plots));
+  if (sae) checkMemory(saeMemoryParts(config, sae), undefined, 'the SAE grid');
 }
 
 function readToyConfig(dir: string, flag: string): ToyConfig {
@@ -168,19 +189,23 @@ function parseSaeCommand(argv: readonly string[]): SaeCommand | 'exit' {
   const options = parseWith(buildSaeProgram(), argv);
   if (options === 'exit') return 'exit';
   const runDir = options.from as string | undefined;
+  if (runDir?.trim() === '') throw new UsageError('--from must name the results folder of a toy run (got "")');
   if (runDir === undefined) throw new UsageError('sae needs --from <dir>, the results folder of a toy run');
   if (!fs.existsSync(path.join(runDir, 'config.json'))) throw new UsageError(`--from ${runDir}: no config.json there, so it is not a results folder`);
   if (!fs.existsSync(path.join(runDir, 'weights.safetensors')))
     throw new UsageError(`--from ${runDir}: no weights.safetensors there (did the toy run finish?)`);
   const toyConfig = readToyConfig(runDir, '--from');
   const sae = resolveSae(options, toyConfig.nFeatures);
+  if (options.out !== undefined) checkOutputPlace(options.out as string, '--out');
   const outDir = (options.out as string | undefined) ?? freshSaeDir(runDir);
   if (!isFreshDir(outDir)) throw new UsageError(`--out ${outDir} already exists and is not empty: pass another --out`);
-  return { kind: 'sae', toyConfig, runDir, sae, outDir, plots: options.plots as boolean, quiet: Boolean(options.quiet) };
+  checkMemory(saeMemoryParts(toyConfig, sae), undefined, 'the SAE grid');
+  const toy = loadToySource(runDir, toyConfig); // a damaged or NaN weights file stops here, before anything is written
+  return { kind: 'sae', toyConfig, toy, runDir, sae, outDir, plots: options.plots as boolean, quiet: Boolean(options.quiet) };
 }
 
-async function runSaeStage(toyConfig: ToyConfig, runDir: string, sae: SaeConfig, outDir: string, plots: boolean, quiet: boolean, argv: readonly string[]): Promise<void> {
-  const toy = loadToySource(runDir, toyConfig);
+async function runSaeStage(toyConfig: ToyConfig, runDir: string, sae: SaeConfig, outDir: string, plots: boolean, quiet: boolean, argv: readonly string[], source?: ToySource): Promise<void> {
+  const toy = source ?? loadToySource(runDir, toyConfig);
   if (!quiet) process.stderr.write(`training SAEs on ${runDir} → ${outDir}\n`);
   const results = await runSaeExperiment(toyConfig, toy, sae, {
     outDir,
@@ -194,6 +219,7 @@ async function runSaeStage(toyConfig: ToyConfig, runDir: string, sae: SaeConfig,
 
 async function runToyCommand(command: ToyCommand, argv: readonly string[]): Promise<number> {
   const { config, outDir, plots, quiet, resume } = command;
+  if (resume) checkResumable(outDir);
   for (const warning of configWarnings(config)) process.stderr.write(`superposition: warning: ${warning}\n`);
   if (!quiet)
     process.stderr.write(`training ${config.sparsity.length} instance(s), n=${config.nFeatures}, m=${config.nHidden}, ${config.totalSteps} steps → ${outDir}\n`);
@@ -231,32 +257,18 @@ async function runToyCommand(command: ToyCommand, argv: readonly string[]): Prom
 
 /** Run the CLI; returns the exit code (0 ok, 1 run failed, 2 bad input, 130 interrupted). */
 export async function main(argv: readonly string[]): Promise<number> {
-  if (argv[0] === 'sweep') return (await import('./sweep.js')).sweepMain(argv.slice(1));
-  if (argv[0] === 'reproduce') return (await import('./reproduce.js')).reproduceMain(argv.slice(1));
-  let command: ToyCommand | SaeCommand | 'exit';
   try {
-    command = parseArgs(argv);
+    if (argv[0] === 'sweep') return await (await import('./sweep.js')).sweepMain(argv.slice(1));
+    if (argv[0] === 'reproduce') return await (await import('./reproduce.js')).reproduceMain(argv.slice(1));
+    const command = parseArgs(argv);
+    if (command === 'exit') return 0;
+    // The folder is locked while the command writes there: a second command on it exits 2.
+    return await withFolderLock(command.outDir, async () => {
+      if (command.kind === 'toy') return await runToyCommand(command, argv);
+      await runSaeStage(command.toyConfig, command.runDir, command.sae, command.outDir, command.plots, command.quiet, argv, command.toy);
+      return 0;
+    });
   } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError) {
-      process.stderr.write(`superposition: error: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-  if (command === 'exit') return 0;
-  try {
-    if (command.kind === 'toy') return await runToyCommand(command, argv);
-    await runSaeStage(command.toyConfig, command.runDir, command.sae, command.outDir, command.plots, command.quiet, argv);
-    return 0;
-  } catch (error) {
-    if (error instanceof MissingRunError) {
-      process.stderr.write(`superposition: error: ${error.message}\n`);
-      return 2;
-    }
-    if (error instanceof SaeDivergenceError) {
-      process.stderr.write(`superposition: error: ${error.message}; kept its config.json and history.csv — try a smaller --sae-lr\n`);
-      return 1;
-    }
-    throw error;
+    return reportFailure(error); // one line (and a log file for the unexpected), exit 2 or 1
   }
 }

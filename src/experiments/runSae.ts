@@ -10,7 +10,8 @@ import { createSaeTraining, saeTrainStep, type SaeHistoryRow, type SaeTraining, 
 import { evaluateSaeInstance, meanOf, type SaeEvaluation } from '../train/evaluateSae.js';
 import type { ToyConfig } from '../config/toy.js';
 import { expandSaeGrid, type SaeConfig, type SaeSpec } from '../config/sae.js';
-import { decodeSafetensors, encodeSafetensors, type TensorMap } from '../core/safetensors.js';
+import { SafetensorsError, decodeSafetensors, encodeSafetensors, type TensorMap } from '../core/safetensors.js';
+import { DamagedFileError } from './faults.js';
 import { toCsv, writeFileAtomic, writeJson } from './store.js';
 import type { ProgressReporter } from './runToy.js';
 
@@ -18,15 +19,29 @@ export class MissingRunError extends Error {
   override name = 'MissingRunError';
 }
 
-/** The toy model of a results folder, for SAEs to read. */
+/** The toy model of a results folder, for SAEs to read: a damaged, foreign or NaN file is one line naming it. */
 export function loadToySource(runDir: string, config: ToyConfig): ToySource {
   const file = path.join(runDir, 'weights.safetensors');
   if (!fs.existsSync(file)) throw new MissingRunError(`--from ${runDir}: no weights.safetensors there (did the toy run finish?)`);
-  const { tensors } = decodeSafetensors(fs.readFileSync(file));
+  const redo = 'train the toy model again (or restore the file)';
+  let tensors: TensorMap;
+  try {
+    tensors = decodeSafetensors(fs.readFileSync(file)).tensors;
+  } catch (error) {
+    if (error instanceof SafetensorsError) throw new DamagedFileError(file, error.message, redo);
+    throw error;
+  }
   const W = tensors.W;
   const expected = [config.sparsity.length, config.nHidden, config.nFeatures];
   if (!W || W.shape.join() !== expected.join())
-    throw new MissingRunError(`--from ${runDir}: weights.safetensors has no W of shape [${expected}] matching config.json`);
+    throw new MissingRunError(
+      `--from ${runDir}: weights.safetensors has ${W ? `a W of shape [${W.shape}]` : 'no tensor W'}, not the W [${expected}] its config.json describes — is it from another run?`,
+    );
+  const bad = W.data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    const instance = Math.floor(bad / (config.nHidden * config.nFeatures));
+    throw new DamagedFileError(file, `the toy model's weights W hold ${W.data[bad]} (instance ${instance}, sparsity ${config.sparsity[instance]}), so no SAE can learn from them`, `the toy run diverged or the file was changed: ${redo}, e.g. with a smaller --lr`);
+  }
   return {
     nFeatures: config.nFeatures,
     nHidden: config.nHidden,

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { VERSION } from '../version.js';
 import { resolveToyConfig, toyConfigSchema, type ToyConfig } from '../config/toy.js';
-import { decodeSafetensors, encodeSafetensors } from '../core/safetensors.js';
+import { SafetensorsError, decodeSafetensors, encodeSafetensors } from '../core/safetensors.js';
+import { DamagedFileError } from './faults.js';
 import { toCsv, writeFileAtomic, writeJson } from './store.js';
 import { superpositionMetrics, type SuperpositionMetrics } from '../metrics/superposition.js';
 import {
@@ -19,7 +20,7 @@ import {
   type ToyTraining,
 } from '../train/trainToy.js';
 import { sampleBatch } from '../data/skipSampler.js';
-import { restoreToyCheckpoint, toyCheckpoint, type ToyCheckpointMeta } from '../train/checkpoint.js';
+import { CheckpointMismatchError, restoreToyCheckpoint, toyCheckpoint, type ToyCheckpointMeta } from '../train/checkpoint.js';
 import { trainToyParallel } from '../train/toyWorkers.js';
 
 export interface InstanceMetrics extends SuperpositionMetrics {
@@ -178,10 +179,33 @@ function removeCheckpointTensors(outDir: string, keep?: string): void {
     if (/^checkpoint-\d+\.safetensors$/.test(file) && file !== keep) fs.rmSync(path.join(outDir, file));
 }
 
+/** Restore a checkpoint; anything unreadable in it is a DamagedFileError naming the file (nothing is changed). */
 function loadCheckpoint(outDir: string, training: ToyTraining): void {
-  const meta = JSON.parse(fs.readFileSync(path.join(outDir, CHECKPOINT_JSON), 'utf8')) as ToyCheckpointMeta & { tensors: string };
-  const { tensors } = decodeSafetensors(fs.readFileSync(path.join(outDir, meta.tensors)));
-  restoreToyCheckpoint(training, meta, tensors);
+  const file = path.join(outDir, CHECKPOINT_JSON);
+  const hint = `to start this run again from step 0, delete ${file} and the checkpoint-*.safetensors beside it, then --resume`;
+  let meta: ToyCheckpointMeta & { tensors: string };
+  try {
+    meta = JSON.parse(fs.readFileSync(file, 'utf8')) as ToyCheckpointMeta & { tensors: string };
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new DamagedFileError(file, 'it is not valid JSON', hint);
+    throw error;
+  }
+  const n = training.shape.nInstances;
+  const okMeta =
+    typeof meta === 'object' && meta !== null && typeof meta.tensors === 'string' && /^checkpoint-\d+\.safetensors$/.test(meta.tensors) &&
+    Number.isInteger(meta.step) && meta.step >= 0 && meta.step <= training.config.totalSteps && Array.isArray(meta.history) &&
+    Array.isArray(meta.dataRngs) && meta.dataRngs.length === n && Array.isArray(meta.shuffleRngs) && meta.shuffleRngs.length === n &&
+    typeof meta.adamSteps?.W === 'number' && typeof meta.adamSteps?.b === 'number';
+  if (!okMeta) throw new DamagedFileError(file, 'its fields do not describe a checkpoint of this run', hint);
+  const tensorFile = path.join(outDir, meta.tensors);
+  if (!fs.existsSync(tensorFile)) throw new DamagedFileError(file, `it names ${meta.tensors}, which is missing`, hint);
+  try {
+    const { tensors } = decodeSafetensors(fs.readFileSync(tensorFile));
+    restoreToyCheckpoint(training, meta, tensors);
+  } catch (error) {
+    if (error instanceof SafetensorsError || error instanceof CheckpointMismatchError) throw new DamagedFileError(tensorFile, error.message, hint);
+    throw error;
+  }
 }
 
 /**
