@@ -12,6 +12,8 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
     fs.renameSync(temporary, file);
   } catch (error) {
     fs.rmSync(temporary, { force: true }); // a full disk leaves no half file behind
+    const errno = error as NodeJS.ErrnoException;
+    if (errno.code && errno.syscall === 'write' && !errno.path) errno.path = file; // name the file a full disk stopped
     throw error;
   }
 }
