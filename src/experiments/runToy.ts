@@ -258,10 +258,12 @@ export async function runToyExperiment(config: ToyConfig, options: ToyRunOptions
   }
 
   const metrics = toyMetrics(training);
-  write('metrics.json', metricsJsonText(metrics));
   write('history.csv', historyCsv(training.history));
   write('weights.safetensors', toyWeightsFile(training.params.W, training.params.b, config.nHidden, config.nFeatures, config.sparsity));
+  // metrics.json marks a finished run, so it is written last; a checkpoint at the last step lets
+  // --resume finish a run stopped while plotting without training again.
   if (options.plots) {
+    saveCheckpoint(outDir, training);
     const { writeToyPlots } = await import('../report/toyPlots.js');
     const names = await writeToyPlots(path.join(outDir, 'plots'), {
       nFeatures: config.nFeatures,
@@ -272,6 +274,7 @@ export async function runToyExperiment(config: ToyConfig, options: ToyRunOptions
     });
     for (const name of names) files.push(`plots/${name}.svg`, `plots/${name}.png`);
   }
+  write('metrics.json', metricsJsonText(metrics));
   fs.rmSync(path.join(outDir, CHECKPOINT_JSON), { force: true });
   removeCheckpointTensors(outDir);
   return { training, metrics, files };
