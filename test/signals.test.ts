@@ -57,4 +57,26 @@ describe('signals', () => {
     expect(fs.readdirSync(path.join(out, 'plots')).length).toBeGreaterThan(8);
     expect(fs.readdirSync(out).filter((f) => f.startsWith('checkpoint') || f === '.lock')).toEqual([]);
   });
+
+  it('sae on Ctrl-C: exit 130 with a message, the half-trained SAE folder removed, the toy run untouched', async () => {
+    const run = path.join(tempDir('sae-int'), 'run');
+    expect(runCli(['--sparsity', '0.9', '--steps', '50', '--workers', '1', '--no-plots', '--quiet', '--out', run]).status).toBe(0);
+    const before = fs.readdirSync(run).sort();
+    const result = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'sae', '--from', run, '--sae-steps', '10000000', '--no-plots'], { cwd: ROOT });
+      let stderr = '';
+      let sent = false;
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (!sent && /training SAEs on/.test(stderr)) {
+          sent = true;
+          setTimeout(() => child.kill('SIGINT'), 1500);
+        }
+      });
+      child.on('exit', (status) => resolve({ status, stderr }));
+    });
+    expect(result.status).toBe(130);
+    expect(result.stderr).toMatch(/SAE training interrupted at step \d+\/10000000; SAEs are not checkpointed, so .*sae was removed\. Train them again with: npx superposition sae --from /);
+    expect(fs.readdirSync(run).sort()).toEqual(before);
+  });
 });

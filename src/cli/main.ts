@@ -204,17 +204,30 @@ function parseSaeCommand(argv: readonly string[]): SaeCommand | 'exit' {
   return { kind: 'sae', toyConfig, toy, runDir, sae, outDir, plots: options.plots as boolean, quiet: Boolean(options.quiet) };
 }
 
-async function runSaeStage(toyConfig: ToyConfig, runDir: string, sae: SaeConfig, outDir: string, plots: boolean, quiet: boolean, argv: readonly string[], source?: ToySource): Promise<void> {
+async function runSaeStage(toyConfig: ToyConfig, runDir: string, sae: SaeConfig, outDir: string, plots: boolean, quiet: boolean, argv: readonly string[], source?: ToySource): Promise<number> {
   const toy = source ?? loadToySource(runDir, toyConfig);
   if (!quiet) process.stderr.write(`training SAEs on ${runDir} → ${outDir}\n`);
-  const results = await runSaeExperiment(toyConfig, toy, sae, {
-    outDir,
-    plots,
-    progress: createProgress(progressMode(quiet), 'sae'),
-    provenance: { command: ['superposition', ...argv].join(' '), createdAt: new Date().toISOString(), from: runDir },
-  });
+  let results;
+  try {
+    results = await interruptible((stopRequested) =>
+      runSaeExperiment(toyConfig, toy, sae, {
+        outDir,
+        plots,
+        progress: createProgress(progressMode(quiet), 'sae'),
+        provenance: { command: ['superposition', ...argv].join(' '), createdAt: new Date().toISOString(), from: runDir },
+        shouldStop: stopRequested,
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof InterruptedError)) throw error;
+    // SAEs are not checkpointed: a half-trained SAE folder holds nothing to resume, so it goes.
+    fs.rmSync(outDir, { recursive: true, force: true });
+    process.stderr.write(`superposition: SAE training ${error.message}; SAEs are not checkpointed, so ${outDir} was removed. Train them again with: npx superposition sae --from ${runDir} [SAE flags]\n`);
+    return 130;
+  }
   process.stdout.write(`${saeSummaryTable(results)}\n`);
   process.stdout.write(`SAE results: ${outDir}\n`);
+  return 0;
 }
 
 async function runToyCommand(command: ToyCommand, argv: readonly string[]): Promise<number> {
@@ -251,7 +264,7 @@ async function runToyCommand(command: ToyCommand, argv: readonly string[]): Prom
     }
     throw error;
   }
-  if (command.sae) await runSaeStage(config, outDir, command.sae, path.join(outDir, 'sae'), plots, quiet, argv);
+  if (command.sae) return await runSaeStage(config, outDir, command.sae, path.join(outDir, 'sae'), plots, quiet, argv);
   return 0;
 }
 
@@ -265,8 +278,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     // The folder is locked while the command writes there: a second command on it exits 2.
     return await withFolderLock(command.outDir, async () => {
       if (command.kind === 'toy') return await runToyCommand(command, argv);
-      await runSaeStage(command.toyConfig, command.runDir, command.sae, command.outDir, command.plots, command.quiet, argv, command.toy);
-      return 0;
+      return await runSaeStage(command.toyConfig, command.runDir, command.sae, command.outDir, command.plots, command.quiet, argv, command.toy);
     });
   } catch (error) {
     return reportFailure(error); // one line (and a log file for the unexpected), exit 2 or 1

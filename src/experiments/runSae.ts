@@ -13,7 +13,7 @@ import { expandSaeGrid, type SaeConfig, type SaeSpec } from '../config/sae.js';
 import { SafetensorsError, decodeSafetensors, encodeSafetensors, type TensorMap } from '../core/safetensors.js';
 import { DamagedFileError } from './faults.js';
 import { toCsv, writeFileAtomic, writeJson } from './store.js';
-import type { ProgressReporter } from './runToy.js';
+import { InterruptedError, type ProgressReporter } from './runToy.js';
 
 export class MissingRunError extends Error {
   override name = 'MissingRunError';
@@ -118,6 +118,8 @@ export interface SaeRunOptions {
   plots: boolean;
   progress?: ProgressReporter;
   provenance?: Record<string, unknown>;
+  /** Polled between slices of steps; true throws InterruptedError (SAE training is not checkpointed). */
+  shouldStop?: () => boolean;
 }
 
 /** Fields swept with more than one value (for the recovery-vs-flag plots). */
@@ -145,6 +147,7 @@ export async function runSaeExperiment(toyConfig: ToyConfig, toy: ToySource, con
         progress.update(training.step, meanOf(losses));
       }
       await new Promise((resolve) => setTimeout(resolve, 0));
+      if (training.step < config.saeSteps && options.shouldStop?.()) throw new InterruptedError(training.step, config.saeSteps);
     }
   } finally {
     progress?.stop();
