@@ -10,6 +10,10 @@ import { resolveSaeConfig, type SaeConfig } from '../config/sae.js';
 import { configWarnings, resolveToyConfig, type ToyConfig } from '../config/toy.js';
 import { InterruptedError, hasCheckpoint, readRunConfig, runToyExperiment } from '../experiments/runToy.js';
 import { isFreshDir } from '../experiments/store.js';
+import { checkOutputPlace } from '../experiments/faults.js';
+import { withFolderLock } from '../experiments/lock.js';
+import { checkMemory, saeMemoryParts, toyMemoryParts } from '../experiments/memory.js';
+import type { ToySource } from '../train/saeData.js';
 import { DivergenceError } from '../train/trainToy.js';
 import { SAE_FLAGS, TOY_FLAGS, UsageError, collectInput, givenFlags, parseWorkers } from './flags.js';
 import { interruptible } from './interrupt.js';
@@ -42,6 +46,7 @@ interface ToyCommand {
 interface SaeCommand {
   kind: 'sae';
   toyConfig: ToyConfig;
+  toy: ToySource;
   runDir: string;
   sae: SaeConfig;
   outDir: string;
@@ -69,7 +74,9 @@ function parseToyCommand(options: Record<string, unknown>): ToyCommand {
   if (name !== undefined && (name === '' || /[/\\]/.test(name) || name === '.' || name === '..'))
     throw new UsageError(`--name must be a plain folder name without slashes (got "${name}")`);
   const outDir = (options.out as string | undefined) ?? path.join('results', name ?? timestamp());
+  checkOutputPlace(outDir, '--out');
   if (!isFreshDir(outDir)) throw new UsageError(`--out ${outDir} already exists and is not empty: choose another --out or --name`);
+  checkSizes(config, sae, workers, plots);
   return { kind: 'toy', config, sae, outDir, plots, quiet, resume: false, workers };
 }
 
@@ -77,11 +84,25 @@ function parseResume(options: Record<string, unknown>, plots: boolean, quiet: bo
   const outDir = options.resume as string;
   for (const flag of [...givenFlags(options, TOY_FLAGS), ...(['out', 'name'] as const).filter((k) => options[k] !== undefined).map((k) => `--${k}`)])
     throw new UsageError(`--resume takes its config from ${path.join(outDir, 'config.json')}: drop ${flag}`);
+  checkResumable(outDir);
+  const config = readToyConfig(outDir, '--resume');
+  checkSizes(config, undefined, workers, plots);
+  return { kind: 'toy', config, outDir, plots, quiet, resume: true, workers };
+}
+
+/** A folder --resume can continue (checked again once the folder is locked: another command may have finished it). */
+function checkResumable(outDir: string): void {
+  if (outDir.trim() === '') throw new UsageError('--resume must name a results folder (got "")');
   if (!fs.existsSync(path.join(outDir, 'config.json')))
     throw new UsageError(`--resume ${outDir}: no config.json there, so it is not a results folder`);
   if (!hasCheckpoint(outDir) && fs.existsSync(path.join(outDir, 'metrics.json')))
     throw new UsageError(`--resume ${outDir}: this run already finished (metrics.json is written)`);
-  return { kind: 'toy', config: readToyConfig(outDir, '--resume'), outDir, plots, quiet, resume: true, workers };
+}
+
+/** Refuse, before any folder is made, a run (and its SAEs) that memory cannot hold. */
+function checkSizes(config: ToyConfig, sae: SaeConfig | undefined, workers: number, plots: boolean): void {
+  checkMemory(toyMemoryParts(config, workers, plots));
+  if (sae) checkMemory(saeMemoryParts(config, sae), undefined, 'the SAE grid');
 }
 
 function readToyConfig(dir: string, flag: string): ToyConfig {
@@ -101,53 +122,59 @@ function freshSaeDir(runDir: string): string {
   }
 }
 
-/** Validate the sae command's parsed flags; throws UsageError / ConfigError with a one-line message. */
-function parseSaeCommand(options: Record<string, unknown>): SaeCommand {
+/**
+ * Validate the sae command's parsed flags and read the toy run's weights (a damaged or NaN file
+ * stops here, before anything is written); throws a one-line error. The SAE code loads here.
+ */
+async function parseSaeCommand(options: Record<string, unknown>): Promise<SaeCommand> {
   const runDir = options.from as string | undefined;
+  if (runDir?.trim() === '') throw new UsageError('--from must name the results folder of a toy run (got "")');
   if (runDir === undefined) throw new UsageError('sae needs --from <dir>, the results folder of a toy run');
   if (!fs.existsSync(path.join(runDir, 'config.json'))) throw new UsageError(`--from ${runDir}: no config.json there, so it is not a results folder`);
   if (!fs.existsSync(path.join(runDir, 'weights.safetensors')))
     throw new UsageError(`--from ${runDir}: no weights.safetensors there (did the toy run finish?)`);
   const toyConfig = readToyConfig(runDir, '--from');
   const sae = resolveSae(options, toyConfig.nFeatures);
+  if (options.out !== undefined) checkOutputPlace(options.out as string, '--out');
   const outDir = (options.out as string | undefined) ?? freshSaeDir(runDir);
   if (!isFreshDir(outDir)) throw new UsageError(`--out ${outDir} already exists and is not empty: pass another --out`);
-  return { kind: 'sae', toyConfig, runDir, sae, outDir, plots: options.plots as boolean, quiet: Boolean(options.quiet) };
+  checkMemory(saeMemoryParts(toyConfig, sae), undefined, 'the SAE grid');
+  const { loadToySource } = await import('../experiments/runSae.js');
+  const toy = loadToySource(runDir, toyConfig);
+  return { kind: 'sae', toyConfig, toy, runDir, sae, outDir, plots: options.plots as boolean, quiet: Boolean(options.quiet) };
 }
 
 /** Train the SAE grid on a toy run; the SAE code (and the Hungarian matching's library) loads here. */
-async function runSaeStage(toyConfig: ToyConfig, runDir: string, sae: SaeConfig, outDir: string, plots: boolean, quiet: boolean, argv: readonly string[]): Promise<number> {
-  const [{ MissingRunError, loadToySource, runSaeExperiment }, { SaeDivergenceError }] = await Promise.all([
-    import('../experiments/runSae.js'),
-    import('../train/trainSae.js'),
-  ]);
+async function runSaeStage(toyConfig: ToyConfig, runDir: string, sae: SaeConfig, outDir: string, plots: boolean, quiet: boolean, argv: readonly string[], source?: ToySource): Promise<number> {
+  const { loadToySource, runSaeExperiment } = await import('../experiments/runSae.js');
+  const toy = source ?? loadToySource(runDir, toyConfig);
+  if (!quiet) process.stderr.write(`training SAEs on ${runDir} → ${outDir}\n`);
+  let results;
   try {
-    const toy = loadToySource(runDir, toyConfig);
-    if (!quiet) process.stderr.write(`training SAEs on ${runDir} → ${outDir}\n`);
-    const results = await runSaeExperiment(toyConfig, toy, sae, {
-      outDir,
-      plots,
-      progress: createProgress(progressMode(quiet), 'sae'),
-      provenance: { command: ['superposition', ...argv].join(' '), createdAt: new Date().toISOString(), from: runDir },
-    });
-    process.stdout.write(`${saeSummaryTable(results)}\n`);
-    process.stdout.write(`SAE results: ${outDir}\n`);
-    return 0;
+    results = await interruptible((stopRequested) =>
+      runSaeExperiment(toyConfig, toy, sae, {
+        outDir,
+        plots,
+        progress: createProgress(progressMode(quiet), 'sae'),
+        provenance: { command: ['superposition', ...argv].join(' '), createdAt: new Date().toISOString(), from: runDir },
+        shouldStop: stopRequested,
+      }),
+    );
   } catch (error) {
-    if (error instanceof MissingRunError) {
-      process.stderr.write(`superposition: error: ${error.message}\n`);
-      return 2;
-    }
-    if (error instanceof SaeDivergenceError) {
-      process.stderr.write(`superposition: error: ${error.message}; kept its config.json and history.csv — try a smaller --sae-lr\n`);
-      return 1;
-    }
-    throw error;
+    if (!(error instanceof InterruptedError)) throw error;
+    // SAEs are not checkpointed: a half-trained SAE folder holds nothing to resume, so it goes.
+    fs.rmSync(outDir, { recursive: true, force: true });
+    process.stderr.write(`superposition: SAE training ${error.message}; SAEs are not checkpointed, so ${outDir} was removed. Train them again with: npx superposition sae --from ${runDir} [SAE flags]\n`);
+    return 130;
   }
+  process.stdout.write(`${saeSummaryTable(results)}\n`);
+  process.stdout.write(`SAE results: ${outDir}\n`);
+  return 0;
 }
 
 async function runToyCommand(command: ToyCommand, argv: readonly string[]): Promise<number> {
   const { config, outDir, plots, quiet, resume } = command;
+  if (resume) checkResumable(outDir);
   for (const warning of configWarnings(config)) process.stderr.write(`superposition: warning: ${warning}\n`);
   if (!quiet)
     process.stderr.write(`training ${config.sparsity.length} instance(s), n=${config.nFeatures}, m=${config.nHidden}, ${config.totalSteps} steps → ${outDir}\n`);
@@ -182,18 +209,15 @@ async function runToyCommand(command: ToyCommand, argv: readonly string[]): Prom
   return command.sae ? runSaeStage(config, outDir, command.sae, path.join(outDir, 'sae'), plots, quiet, argv) : 0;
 }
 
-/** Validate and run a parsed command; returns the exit code (0 ok, 1 run failed, 2 bad input, 130 interrupted). */
+/**
+ * Validate and run a parsed command, with its folder locked while it writes there (a second command
+ * on it exits 2). Returns the exit code (0 ok, 1 run failed, 130 interrupted); a failure is thrown
+ * to main, which reports it in one line (failure.ts).
+ */
 export async function runCommand(kind: 'toy' | 'sae', options: Record<string, unknown>, argv: readonly string[]): Promise<number> {
-  let command: ToyCommand | SaeCommand;
-  try {
-    command = kind === 'sae' ? parseSaeCommand(options) : parseToyCommand(options);
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError) {
-      process.stderr.write(`superposition: error: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-  if (command.kind === 'toy') return runToyCommand(command, argv);
-  return runSaeStage(command.toyConfig, command.runDir, command.sae, command.outDir, command.plots, command.quiet, argv);
+  const command = kind === 'sae' ? await parseSaeCommand(options) : parseToyCommand(options);
+  return withFolderLock(command.outDir, () => {
+    if (command.kind === 'toy') return runToyCommand(command, argv);
+    return runSaeStage(command.toyConfig, command.runDir, command.sae, command.outDir, command.plots, command.quiet, argv, command.toy);
+  });
 }

@@ -11,25 +11,24 @@
 
 import { VERSION } from '../version.js';
 
-/** Run the CLI; returns the exit code (0 ok, 1 run failed, 2 bad input, 130 interrupted). */
+/**
+ * Run the CLI; returns the exit code (0 ok, 1 run failed, 2 bad input, 130 interrupted). Every
+ * failure ends in failure.ts: one line (and a log file for the unexpected), never a trace.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
     process.stdout.write(`${VERSION}\n`); // as commander prints it
     return 0;
   }
-  if (argv[0] === 'sweep') return (await import('./sweep.js')).sweepMain(argv.slice(1));
-  if (argv[0] === 'reproduce') return (await import('./reproduce.js')).reproduceMain(argv.slice(1));
-  const { UsageError } = await import('./flags.js');
-  const { buildSaeProgram, buildToyProgram, parseWith } = await import('./programs.js');
-  const kind = argv[0] === 'sae' ? 'sae' : 'toy';
-  let options: Record<string, unknown> | 'exit';
   try {
-    options = kind === 'sae' ? parseWith(buildSaeProgram(), argv.slice(1)) : parseWith(buildToyProgram(), argv);
+    if (argv[0] === 'sweep') return await (await import('./sweep.js')).sweepMain(argv.slice(1));
+    if (argv[0] === 'reproduce') return await (await import('./reproduce.js')).reproduceMain(argv.slice(1));
+    const { buildSaeProgram, buildToyProgram, parseWith } = await import('./programs.js');
+    const kind = argv[0] === 'sae' ? 'sae' : 'toy';
+    const options = kind === 'sae' ? parseWith(buildSaeProgram(), argv.slice(1)) : parseWith(buildToyProgram(), argv);
+    if (options === 'exit') return 0;
+    return await (await import('./commands.js')).runCommand(kind, options, argv);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`superposition: error: ${error.message}\n`);
-    return 2;
+    return (await import('./failure.js')).reportFailure(error);
   }
-  if (options === 'exit') return 0;
-  return (await import('./commands.js')).runCommand(kind, options, argv);
 }

@@ -4,15 +4,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/errors.js';
 import { loadExperimentFile } from '../experiments/configFile.js';
 import { InterruptedError } from '../experiments/runToy.js';
 import { isFreshDir } from '../experiments/store.js';
-import { expandSweep, parseSet, type SweepRun, type SweepSet } from '../experiments/sweep/grid.js';
+import { checkOutputPlace } from '../experiments/faults.js';
+import { withFolderLock } from '../experiments/lock.js';
+import { checkMemory, saeMemoryParts, toyMemoryParts } from '../experiments/memory.js';
+import { expandSweep, packRuns, parseSet, type SweepRun, type SweepSet } from '../experiments/sweep/grid.js';
 import { runSweep } from '../experiments/sweep/run.js';
 import { readSweepDefinition, writeSweepDefinition, type RunRecord } from '../experiments/sweep/store.js';
 import { VERSION } from '../version.js';
 import { SAE_FLAGS, TOY_FLAGS, UsageError, addFlags, collectInput, parseWorkers } from './flags.js';
+import { reportFailure } from './failure.js';
 import { interruptible } from './interrupt.js';
 import { createProgress, progressMode } from './progress.js';
 import { formatTable } from './summary.js';
@@ -66,9 +69,13 @@ function newSweep(program: Command, options: Record<string, unknown>): Pick<Swee
   const saeOverrides = collectInput(options, SAE_FLAGS);
   if (Object.keys(saeOverrides).length > 0) base.sae = { ...((base as { sae?: object }).sae ?? {}), ...saeOverrides };
   const sets = ((options.set as string[] | undefined) ?? []).map(parseSet);
+  const flagged = { ...collectInput(options, TOY_FLAGS), ...saeOverrides };
+  for (const set of sets)
+    if (set.field in flagged) throw new UsageError(`${[...TOY_FLAGS, ...SAE_FLAGS].find((f) => f.field === set.field)?.name ?? set.field} and --set ${set.field} both set ${set.field}: give one of them`);
   const name = options.name as string | undefined;
   if (name !== undefined && (name === '' || /[/\\]/.test(name))) throw new UsageError(`--name must be a plain folder name without slashes (got "${name}")`);
   const outDir = (options.out as string | undefined) ?? path.join('results', name ?? `sweep-${new Date().toISOString().replace(/\..*$/, '').replace(/:/g, '-')}`);
+  checkOutputPlace(outDir, '--out');
   if (!isFreshDir(outDir)) throw new UsageError(`--out ${outDir} already exists and is not empty: choose another --out or --name, or --resume it`);
   return { base, sets, outDir };
 }
@@ -92,29 +99,41 @@ function parseSweepArgs(argv: readonly string[]): SweepCommand | 'exit' {
   const outDir = options.resume as string;
   if (program.args.length > 0 || options.set || options.out || options.name)
     throw new UsageError('--resume takes the sweep from its sweep.json: drop the config file, --set, --out and --name');
+  if (outDir.trim() === '') throw new UsageError('--resume must name a sweep folder (got "")');
   if (!fs.existsSync(path.join(outDir, 'sweep.json'))) throw new UsageError(`--resume ${outDir}: no sweep.json there, so it is not a sweep folder`);
   return { ...readSweepDefinition(outDir), outDir, workers, quiet };
 }
 
-/** The command and its runs, or the exit code of bad input (one line on stderr). */
-function parseAndExpand(argv: readonly string[]): { command: SweepCommand; runs: SweepRun[] } | number {
-  try {
-    const command = parseSweepArgs(argv);
-    if (command === 'exit') return 0;
-    return { command, runs: expandSweep(command.base, command.sets) };
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError) {
-      process.stderr.write(`superposition: error: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
+/** Refuse, before anything is written, a sweep whose largest pack (or SAE grid) memory cannot hold. */
+function checkSweepSizes(runs: readonly SweepRun[], workers: number): void {
+  for (const pack of packRuns(runs)) {
+    const sparsity = pack.flatMap((run) => run.config.sparsity);
+    checkMemory(toyMemoryParts({ ...pack[0].config, sparsity }, workers, false), undefined, `run ${pack[0].id}${pack.length > 1 ? ` (trained with ${pack.length - 1} other runs as one model)` : ''}`);
   }
+  for (const run of runs) if (run.sae) checkMemory(saeMemoryParts(run.config, run.sae), undefined, `the SAE grid of run ${run.id}`);
+}
+
+/** The command and its runs (validated, sizes checked); throws a one-line error; --help/--version → 'exit'. */
+function parseAndExpand(argv: readonly string[]): { command: SweepCommand; runs: SweepRun[] } | 'exit' {
+  const command = parseSweepArgs(argv);
+  if (command === 'exit') return 'exit';
+  const runs = expandSweep(command.base, command.sets);
+  checkSweepSizes(runs, command.workers);
+  return { command, runs };
 }
 
 export async function sweepMain(argv: readonly string[]): Promise<number> {
-  const parsed = parseAndExpand(argv);
-  if (typeof parsed === 'number') return parsed;
-  const { command, runs } = parsed;
+  try {
+    const parsed = parseAndExpand(argv);
+    if (parsed === 'exit') return 0;
+    // The sweep folder is locked while this command works in it: a second one on it exits 2.
+    return await withFolderLock(parsed.command.outDir, () => runLocked(parsed.command, parsed.runs));
+  } catch (error) {
+    return reportFailure(error);
+  }
+}
+
+async function runLocked(command: SweepCommand, runs: SweepRun[]): Promise<number> {
   const { outDir, sets, quiet } = command;
   if (!fs.existsSync(path.join(outDir, 'sweep.json'))) writeSweepDefinition(outDir, command.base, sets, runs);
   try {
@@ -127,6 +146,7 @@ export async function sweepMain(argv: readonly string[]): Promise<number> {
         progress: createProgress(progressMode(quiet), 'sweep'),
         shouldStop: stopRequested,
         log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+        warn: (line) => process.stderr.write(`superposition: warning: ${line}\n`),
       }),
     );
     process.stdout.write(`${summaryTable(records)}\n`);

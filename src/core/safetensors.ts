@@ -64,33 +64,63 @@ export interface DecodedSafetensors {
   metadata: Record<string, string>;
 }
 
-/** Parse a safetensors file of F32/F64 tensors; throws SafetensorsError on a malformed file. */
-export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
-  if (bytes.length < 8) throw new SafetensorsError('file too short for a safetensors header');
+type HeaderEntry = { dtype: string; shape: number[]; data_offsets: [number, number] };
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** The JSON header, checked: an object of tensor entries (and an optional string-valued __metadata__). */
+function parseHeader(bytes: Uint8Array): { header: Record<string, HeaderEntry>; metadata: Record<string, string>; dataStart: number } {
+  if (bytes.length < 8) throw new SafetensorsError(bytes.length === 0 ? 'the file is empty' : `the file is ${bytes.length} bytes, too short for a safetensors header`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (8 + headerLength > bytes.length) throw new SafetensorsError('header length exceeds the file size');
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  const headerLength = view.getBigUint64(0, true);
+  if (headerLength < 2n || headerLength > 100_000_000n)
+    throw new SafetensorsError(`not a safetensors file (its first 8 bytes give a header length of ${headerLength})`);
+  if (8n + headerLength > BigInt(bytes.length))
+    throw new SafetensorsError(`the file is truncated: its header needs ${8n + headerLength} bytes, the file has ${bytes.length}`);
+  const dataStart = 8 + Number(headerLength);
+  let parsed: unknown;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
+    parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(8, dataStart)));
   } catch {
-    throw new SafetensorsError('header is not valid JSON');
+    throw new SafetensorsError('not a safetensors file (its header is not valid JSON)');
   }
-  const dataStart = 8 + headerLength;
-  const tensors: TensorMap = {};
-  let metadata: Record<string, string> = {};
-  for (const [name, entry] of Object.entries(header)) {
-    if (name === '__metadata__') {
-      metadata = entry as unknown as Record<string, string>;
-      continue;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SafetensorsError('not a safetensors file (its header is not a JSON object)');
+  const { __metadata__: rawMetadata, ...entries } = parsed as Record<string, unknown>;
+  const metadata: Record<string, string> = {};
+  if (rawMetadata !== undefined) {
+    if (typeof rawMetadata !== 'object' || rawMetadata === null || Array.isArray(rawMetadata)) throw new SafetensorsError('__metadata__ is not an object of strings');
+    for (const [key, value] of Object.entries(rawMetadata)) {
+      if (typeof value !== 'string') throw new SafetensorsError(`__metadata__.${key} is not a string`);
+      metadata[key] = value;
     }
+  }
+  for (const [name, entry] of Object.entries(entries)) {
+    const e = entry as Partial<HeaderEntry> | null;
+    if (typeof e !== 'object' || e === null || typeof e.dtype !== 'string') throw new SafetensorsError(`tensor ${name}: its header entry has no dtype`);
+    if (!Array.isArray(e.shape) || !e.shape.every(isCount)) throw new SafetensorsError(`tensor ${name}: shape is not a list of sizes`);
+    if (!Array.isArray(e.data_offsets) || e.data_offsets.length !== 2 || !e.data_offsets.every(isCount) || e.data_offsets[0] > e.data_offsets[1])
+      throw new SafetensorsError(`tensor ${name}: data_offsets is not [begin, end]`);
+  }
+  return { header: entries as Record<string, HeaderEntry>, metadata, dataStart };
+}
+
+/** Parse a safetensors file of F32/F64 tensors; throws SafetensorsError (one line, the reason) on a malformed file. */
+export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
+  const { header, metadata, dataStart } = parseHeader(bytes);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const tensors: TensorMap = {};
+  for (const [name, entry] of Object.entries(header)) {
     if (entry.dtype !== 'F32' && entry.dtype !== 'F64')
       throw new SafetensorsError(`tensor ${name}: dtype ${entry.dtype} is not supported (F32 or F64)`);
     const width = entry.dtype === 'F64' ? 8 : 4;
     const [begin, end] = entry.data_offsets;
     const count = entry.shape.reduce((a, b) => a * b, 1);
-    if (end - begin !== count * width || dataStart + end > bytes.length)
-      throw new SafetensorsError(`tensor ${name}: data_offsets [${begin}, ${end}] do not match shape [${entry.shape}]`);
+    if (end - begin !== count * width)
+      throw new SafetensorsError(`tensor ${name}: data_offsets [${begin}, ${end}] do not match shape [${entry.shape}] of ${entry.dtype}`);
+    if (dataStart + end > bytes.length)
+      throw new SafetensorsError(`the file is truncated: tensor ${name} ends at byte ${dataStart + end}, the file has ${bytes.length}`);
     const at = dataStart + begin;
     const data = width === 8 ? new Float64Array(count) : new Float32Array(count);
     if (width === 8) for (let i = 0; i < count; i++) data[i] = view.getFloat64(at + 8 * i, true);

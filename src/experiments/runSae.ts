@@ -11,24 +11,37 @@ import { ResultFilesError, readToyWeights } from '../train/toyFiles.js';
 import { toySource } from '../train/library.js';
 import type { ToyConfig } from '../config/toy.js';
 import { expandSaeGrid, type SaeConfig, type SaeSpec } from '../config/sae.js';
+import { SafetensorsError } from '../core/safetensors.js';
+import { DamagedFileError } from './faults.js';
 import { writeFileAtomic } from './store.js';
-import type { ProgressReporter } from './runToy.js';
+import { InterruptedError, type ProgressReporter } from './runToy.js';
 
 /** `--from` names a folder without a finished toy run, or one whose weights do not match its config. */
 export class MissingRunError extends Error {
   override name = 'MissingRunError';
 }
 
-/** The toy model of a results folder, for SAEs to read. */
+/** The toy model of a results folder, for SAEs to read: a damaged, foreign or NaN file is one line naming it. */
 export function loadToySource(runDir: string, config: ToyConfig): ToySource {
   const file = path.join(runDir, 'weights.safetensors');
   if (!fs.existsSync(file)) throw new MissingRunError(`--from ${runDir}: no weights.safetensors there (did the toy run finish?)`);
+  const redo = 'train the toy model again (or restore the file)';
   let W: Float32Array;
   try {
     W = readToyWeights(fs.readFileSync(file), config).W;
   } catch (error) {
+    if (error instanceof SafetensorsError) throw new DamagedFileError(file, error.message, redo);
     if (error instanceof ResultFilesError) throw new MissingRunError(`--from ${runDir}: ${error.message}`);
     throw error;
+  }
+  const bad = W.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    const instance = Math.floor(bad / (config.nHidden * config.nFeatures));
+    throw new DamagedFileError(
+      file,
+      `the toy model's weights W hold ${W[bad]} (instance ${instance}, sparsity ${config.sparsity[instance]}), so no SAE can learn from them`,
+      `the toy run diverged or the file was changed: ${redo}, e.g. with a smaller --lr`,
+    );
   }
   return toySource(config, W);
 }
@@ -45,6 +58,8 @@ export interface SaeRunOptions {
   plots: boolean;
   progress?: ProgressReporter;
   provenance?: Record<string, unknown>;
+  /** Polled between slices of steps; true throws InterruptedError (SAE training is not checkpointed). */
+  shouldStop?: () => boolean;
 }
 
 /** Fields swept with more than one value (for the recovery-vs-flag plots). */
@@ -76,6 +91,7 @@ export async function runSaeExperiment(toyConfig: ToyConfig, toy: ToySource, con
         progress.update(training.step, meanOf(losses));
       }
       await new Promise((resolve) => setTimeout(resolve, 0));
+      if (training.step < config.saeSteps && options.shouldStop?.()) throw new InterruptedError(training.step, config.saeSteps);
     }
   } finally {
     progress?.stop();

@@ -5,13 +5,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ToyConfig } from '../config/toy.js';
-import { decodeSafetensors, encodeSafetensors } from '../core/safetensors.js';
+import { SafetensorsError, decodeSafetensors, encodeSafetensors } from '../core/safetensors.js';
+import { DamagedFileError } from './faults.js';
 import { writeFileAtomic, writeJson } from './store.js';
 import { DivergenceError, STREAM, createToyTraining, instanceRngs, type ToyTraining } from '../train/trainToy.js';
 import { toyMetrics, type ToyMetrics } from '../train/toyMetrics.js';
 import { configFromJson, toyConfigJson, toyHistoryCsv, toyMetricsJson, toyWeightsFile } from '../train/toyFiles.js';
 import { sampleBatch } from '../data/skipSampler.js';
-import { restoreToyCheckpoint, toyCheckpoint, type ToyCheckpointMeta } from '../train/checkpoint.js';
+import { CheckpointMismatchError, restoreToyCheckpoint, toyCheckpoint, type ToyCheckpointMeta } from '../train/checkpoint.js';
 import { trainToyParallel } from '../train/toyWorkers.js';
 
 /** Where a run reports its progress (the CLI's progress bar). */
@@ -111,10 +112,33 @@ function removeCheckpointTensors(outDir: string, keep?: string): void {
     if (/^checkpoint-\d+\.safetensors$/.test(file) && file !== keep) fs.rmSync(path.join(outDir, file));
 }
 
+/** Restore a checkpoint; anything unreadable in it is a DamagedFileError naming the file (nothing is changed). */
 function loadCheckpoint(outDir: string, training: ToyTraining): void {
-  const meta = JSON.parse(fs.readFileSync(path.join(outDir, CHECKPOINT_JSON), 'utf8')) as ToyCheckpointMeta & { tensors: string };
-  const { tensors } = decodeSafetensors(fs.readFileSync(path.join(outDir, meta.tensors)));
-  restoreToyCheckpoint(training, meta, tensors);
+  const file = path.join(outDir, CHECKPOINT_JSON);
+  const hint = `to start this run again from step 0, delete ${file} and the checkpoint-*.safetensors beside it, then --resume`;
+  let meta: ToyCheckpointMeta & { tensors: string };
+  try {
+    meta = JSON.parse(fs.readFileSync(file, 'utf8')) as ToyCheckpointMeta & { tensors: string };
+  } catch (error) {
+    if (error instanceof SyntaxError) throw new DamagedFileError(file, 'it is not valid JSON', hint);
+    throw error;
+  }
+  const n = training.shape.nInstances;
+  const okMeta =
+    typeof meta === 'object' && meta !== null && typeof meta.tensors === 'string' && /^checkpoint-\d+\.safetensors$/.test(meta.tensors) &&
+    Number.isInteger(meta.step) && meta.step >= 0 && meta.step <= training.config.totalSteps && Array.isArray(meta.history) &&
+    Array.isArray(meta.dataRngs) && meta.dataRngs.length === n && Array.isArray(meta.shuffleRngs) && meta.shuffleRngs.length === n &&
+    typeof meta.adamSteps?.W === 'number' && typeof meta.adamSteps?.b === 'number';
+  if (!okMeta) throw new DamagedFileError(file, 'its fields do not describe a checkpoint of this run', hint);
+  const tensorFile = path.join(outDir, meta.tensors);
+  if (!fs.existsSync(tensorFile)) throw new DamagedFileError(file, `it names ${meta.tensors}, which is missing`, hint);
+  try {
+    const { tensors } = decodeSafetensors(fs.readFileSync(tensorFile));
+    restoreToyCheckpoint(training, meta, tensors);
+  } catch (error) {
+    if (error instanceof SafetensorsError || error instanceof CheckpointMismatchError) throw new DamagedFileError(tensorFile, error.message, hint);
+    throw error;
+  }
 }
 
 /**
@@ -167,10 +191,12 @@ export async function runToyExperiment(config: ToyConfig, options: ToyRunOptions
   }
 
   const metrics = toyMetrics(training);
-  write('metrics.json', toyMetricsJson(metrics));
   write('history.csv', toyHistoryCsv(training.history));
   write('weights.safetensors', toyWeightsFile(training.params.W, training.params.b, config.nHidden, config.nFeatures, config.sparsity));
+  // metrics.json marks a finished run, so it is written last; a checkpoint at the last step lets
+  // --resume finish a run stopped while plotting without training again.
   if (options.plots) {
+    saveCheckpoint(outDir, training);
     const { writeToyPlots } = await import('../report/toyPlots.js');
     const names = await writeToyPlots(path.join(outDir, 'plots'), {
       nFeatures: config.nFeatures,
@@ -181,6 +207,7 @@ export async function runToyExperiment(config: ToyConfig, options: ToyRunOptions
     });
     for (const name of names) files.push(`plots/${name}.svg`, `plots/${name}.png`);
   }
+  write('metrics.json', toyMetricsJson(metrics));
   fs.rmSync(path.join(outDir, CHECKPOINT_JSON), { force: true });
   removeCheckpointTensors(outDir);
   return { training, metrics, files };

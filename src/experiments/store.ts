@@ -8,8 +8,15 @@ import path from 'node:path';
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, data);
-  fs.renameSync(temporary, file);
+  try {
+    fs.writeFileSync(temporary, data);
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true }); // a full disk leaves no half file behind
+    const errno = error as NodeJS.ErrnoException;
+    if (errno.code && errno.syscall === 'write' && !errno.path) errno.path = file; // name the file a full disk stopped
+    throw error;
+  }
 }
 
 /** writeFileAtomic of a value as two-space-indented JSON and a final newline. */

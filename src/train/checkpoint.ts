@@ -38,13 +38,21 @@ export function toyCheckpoint(training: ToyTraining): { meta: ToyCheckpointMeta;
   };
 }
 
+/** A checkpoint whose tensors or stream states do not fit the run it should resume. */
+export class CheckpointMismatchError extends Error {
+  override name = 'CheckpointMismatchError';
+}
+
 /** Put a freshly created training (same config) into the checkpointed state. */
 export function restoreToyCheckpoint(training: ToyTraining, meta: ToyCheckpointMeta, tensors: TensorMap): void {
   const copy = (name: string, into: Float32Array | Float64Array) => {
     const tensor = tensors[name];
-    if (!tensor || tensor.data.length !== into.length) throw new Error(`checkpoint tensor ${name} is missing or has the wrong size`);
+    if (!tensor || tensor.data.length !== into.length) throw new CheckpointMismatchError(`checkpoint tensor ${name} is missing or has the wrong size`);
     into.set(tensor.data);
   };
+  for (const state of [...meta.dataRngs, ...meta.shuffleRngs, ...(meta.epochShuffleStates ?? [])])
+    if (!Array.isArray(state) || state.length < 4 || state.length > 5 || !state.slice(0, 4).every((v) => Number.isInteger(v)) || state.slice(0, 4).every((v) => v === 0))
+      throw new CheckpointMismatchError('a random stream state is not four integers (not all zero)');
   copy('W', training.params.W);
   copy('b', training.params.b);
   copy('adam_W_m', training.adam.W.m);

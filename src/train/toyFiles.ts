@@ -76,11 +76,15 @@ export function readToyWeights(bytes: Uint8Array, config: ToyConfig): { W: Float
   const W = tensors.W;
   const expected = [config.sparsity.length, config.nHidden, config.nFeatures];
   if (!W || W.shape.join() !== expected.join())
-    throw new ResultFilesError(`weights.safetensors has no W of shape [${expected}] matching config.json`);
+    throw new ResultFilesError(
+      `weights.safetensors has ${W ? `a W of shape [${W.shape}]` : 'no tensor W'}, not the W [${expected}] its config.json describes — is it from another run?`,
+    );
   const b = tensors.b;
   const expectedB = [config.sparsity.length, config.nFeatures];
   if (!b || b.shape.join() !== expectedB.join())
-    throw new ResultFilesError(`weights.safetensors has no b of shape [${expectedB}] matching config.json`);
+    throw new ResultFilesError(
+      `weights.safetensors has ${b ? `a b of shape [${b.shape}]` : 'no tensor b'}, not the b [${expectedB}] its config.json describes — is it from another run?`,
+    );
   return { W: Float32Array.from(W.data), b: Float32Array.from(b.data) };
 }
 

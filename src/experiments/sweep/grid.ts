@@ -36,7 +36,21 @@ export function parseSet(text: string): SweepSet {
     const number = Number(trimmed);
     return trimmed !== '' && Number.isFinite(number) ? number : trimmed;
   });
+  const seen = new Set<number | string>();
+  for (const value of values) {
+    if (seen.has(value)) throw new ConfigError(`--set ${field}: the value ${value} is given twice (each run once: drop the repeat)`);
+    seen.add(value);
+  }
   return { field, values };
+}
+
+/** A field set twice is an error, not "the last one wins": its values belong in one --set. */
+export function checkSets(sets: readonly SweepSet[]): void {
+  const fields = new Set<string>();
+  for (const { field } of sets) {
+    if (fields.has(field)) throw new ConfigError(`--set ${field} is given twice: put all its values in one --set ${field}=v1,v2,…`);
+    fields.add(field);
+  }
 }
 
 /** One run of a sweep: a resolved toy config, maybe an SAE config, and a stable id. */
@@ -67,6 +81,7 @@ function saeInputOf(base: object | undefined, saeSets: readonly SweepSet[]): Rec
 
 /** Every run of base × sets, validated before anything runs. */
 export function expandSweep(base: unknown, sets: readonly SweepSet[]): SweepRun[] {
+  checkSets(sets);
   const experiment = validateExperiment(base ?? {});
   const toySets = sets.filter((s) => TOY_FIELDS.includes(s.field));
   const saeInput = saeInputOf(experiment.sae, sets.filter((s) => SAE_FIELDS.includes(s.field)));

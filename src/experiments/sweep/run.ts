@@ -56,6 +56,19 @@ export interface SweepOptions {
   shouldStop?: () => boolean;
   /** One line per event (a pack starts, a run's SAEs). */
   log?: (line: string) => void;
+  /** Warnings (a damaged line of runs.jsonl, a run folder gone): printed even when quiet. */
+  warn?: (line: string) => void;
+}
+
+/** Runs recorded as finished whose folder still holds their results; the others are redone (with a warning). */
+function finishedRuns(options: SweepOptions): Set<string> {
+  const finished = new Set<string>();
+  for (const record of readRunsJsonl(options.outDir, options.warn)) {
+    const dir = path.join(options.outDir, record.dir);
+    if (['config.json', 'metrics.json', 'weights.safetensors'].every((f) => fs.existsSync(path.join(dir, f)))) finished.add(record.id);
+    else options.warn?.(`${dir} is missing or incomplete although runs.jsonl lists it; that run is redone`);
+  }
+  return finished;
 }
 
 /** Write one run's results folder from its slice of a trained pack. */
@@ -96,7 +109,7 @@ async function finishRun(run: SweepRun, training: ToyTraining, offset: number, m
  * Returns all records, finished before or now. Throws InterruptedError when asked to stop.
  */
 export async function runSweep(runs: readonly SweepRun[], options: SweepOptions): Promise<RunRecord[]> {
-  const finished = new Set(readRunsJsonl(options.outDir).map((r) => r.id));
+  const finished = finishedRuns(options);
   const remaining = runs.filter((run) => !finished.has(run.id));
   options.log?.(`${runs.length} runs, ${finished.size} finished before, ${remaining.length} to do`);
   for (const pack of packRuns(remaining)) {
