@@ -1,6 +1,7 @@
 // A folder in use is locked: <dir>/.lock holds the pid, host and command of the process that
-// writes there. It is created with open(…, 'wx') (O_CREAT | O_EXCL), which is atomic on local
-// file systems, so of two commands started on one folder exactly one gets it. A lock whose
+// writes there. It is created whole by link(2) from a file of our own, which fails if the lock
+// exists and is atomic on local file systems, so of two commands started on one folder exactly
+// one gets it, and the other always reads who. A lock whose
 // process is gone (same host, no such pid: a kill -9, a crash, a power cut) is stale and is
 // taken over, so `--resume` after SIGKILL works. The lock is removed when the command ends,
 // however it ends short of SIGKILL (a process 'exit' hook covers process.exit).
@@ -110,6 +111,22 @@ export function makeFolder(dir: string): void {
   }
 }
 
+/**
+ * Create `file` holding `text`, failing with EEXIST if it exists: the text is written to a file of
+ * our own first and then hard-linked into place, which is atomic, so a reader never sees the lock
+ * empty (with open(…, 'wx') and a write after it, a second command could read it between the two
+ * and not learn who holds the folder).
+ */
+function createWithContent(file: string, text: string): void {
+  const own = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(own, text);
+  try {
+    fs.linkSync(own, file);
+  } finally {
+    fs.rmSync(own, { force: true });
+  }
+}
+
 const held = new Set<string>();
 let exitHook = false;
 
@@ -120,12 +137,7 @@ export function lockFolder(dir: string, command = process.argv.slice(2).join(' '
   const info: LockInfo = { pid: process.pid, host: os.hostname(), command: `superposition ${command}`.trim(), createdAt: new Date().toISOString() };
   for (let attempt = 0; ; attempt++) {
     try {
-      const fd = fs.openSync(file, 'wx');
-      try {
-        fs.writeSync(fd, `${JSON.stringify(info)}\n`);
-      } finally {
-        fs.closeSync(fd);
-      }
+      createWithContent(file, `${JSON.stringify(info)}\n`);
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
