@@ -7,7 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { SAE_FLAGS, TOY_FLAGS, UsageError, addFlags } from './flags.js';
 
-function newProgram(name: string, description: string): Command {
+/** A commander program that throws instead of exiting and prints no error of its own (main reports it). */
+export function newProgram(name: string, description: string): Command {
   return new Command(name)
     .description(description)
     .version(VERSION)

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { loadExperimentFile } from '../experiments/configFile.js';
 import { InterruptedError } from '../experiments/runToy.js';
 import { isFreshDir } from '../experiments/store.js';
@@ -13,20 +13,16 @@ import { checkMemory, saeMemoryParts, toyMemoryParts } from '../experiments/memo
 import { expandSweep, packRuns, parseSet, type SweepRun, type SweepSet } from '../experiments/sweep/grid.js';
 import { runSweep } from '../experiments/sweep/run.js';
 import { readSweepDefinition, writeSweepDefinition, type RunRecord } from '../experiments/sweep/store.js';
-import { VERSION } from '../version.js';
 import { SAE_FLAGS, TOY_FLAGS, UsageError, addFlags, collectInput, parseWorkers } from './flags.js';
 import { reportFailure } from './failure.js';
 import { interruptible } from './interrupt.js';
 import { createProgress, progressMode } from './progress.js';
+import { newProgram, parseWith } from './programs.js';
 import { formatTable } from './summary.js';
 
 function buildProgram(): Command {
-  const program = new Command('superposition sweep')
-    .description('Run a grid of experiments: a config file (or the defaults) × every --set, with a resumable store.')
+  const program = newProgram('superposition sweep', 'Run a grid of experiments: a config file (or the defaults) × every --set, with a resumable store.')
     .argument('[config]', 'experiment config (JSON, or YAML if it ends in .yaml/.yml): toy-model fields, optionally an "sae" object')
-    .version(VERSION)
-    .exitOverride()
-    .configureOutput({ outputError: () => {} })
     .option('--set <field=values>', 'sweep a field over comma-separated values (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
     .option('--out <dir>', 'sweep folder (default: results/<--name or sweep-timestamp>)')
     .option('--name <name>', 'name of the sweep folder under results/')
@@ -83,16 +79,8 @@ function newSweep(program: Command, options: Record<string, unknown>): Pick<Swee
 /** Parse argv; throws UsageError / ConfigError with a one-line message; --help/--version → 'exit'. */
 function parseSweepArgs(argv: readonly string[]): SweepCommand | 'exit' {
   const program = buildProgram();
-  try {
-    program.parse(argv as string[], { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.exitCode === 0) return 'exit';
-      throw new UsageError(error.message.replace(/^error: /, ''));
-    }
-    throw error;
-  }
-  const options = program.opts<Record<string, unknown>>();
+  const options = parseWith(program, argv);
+  if (options === 'exit') return 'exit';
   const quiet = Boolean(options.quiet);
   const workers = parseWorkers(options.workers as string | undefined);
   if (options.resume === undefined) return { ...newSweep(program, options), workers, quiet };

@@ -47,8 +47,8 @@ export function describeFsError(error: NodeJS.ErrnoException): string {
   const what = FS_CODES[code] ?? error.message.split('\n')[0];
   const verb = error.syscall === 'open' || error.syscall === 'write' || error.syscall === 'rename' ? 'writing' : error.syscall === 'mkdir' ? 'creating' : error.syscall ?? 'at';
   const where = error.path ? ` ${verb} ${(error as { dest?: string }).dest ?? error.path}` : '';
-  const todo = code === 'ENOSPC' || code === 'EDQUOT' ? ': free some space, then run the command again (--resume continues an interrupted run or sweep)' : '';
-  return `file system error${where}: ${what} (${code})${todo}`;
+  const advice = code === 'ENOSPC' || code === 'EDQUOT' ? ': free some space, then run the command again (--resume continues an interrupted run or sweep)' : '';
+  return `file system error${where}: ${what} (${code})${advice}`;
 }
 
 /**

@@ -5,7 +5,7 @@
 import { VERSION } from '../version.js';
 import { toCsv } from '../core/csv.js';
 import { encodeSafetensors, type TensorMap } from '../core/safetensors.js';
-import type { SaeArch, SaeConfig, SaeSpec } from '../config/sae.js';
+import type { SaeConfig, SaeSpec } from '../config/sae.js';
 import type { ToyConfig } from '../config/toy.js';
 import { saeArchitecture } from '../models/sae/index.js';
 import type { SaeParams } from '../models/sae/types.js';
@@ -18,16 +18,7 @@ import { jsonText } from './toyFiles.js';
  * (‖W_i‖ > 0.5), activity on the evaluation set, recovery over all features, and per-feature and
  * per-latent detail. Definitions: docs/sae.md, "Recovery metrics".
  */
-export interface SaeMetrics {
-  toyInstance: number;
-  sparsity: number;
-  arch: SaeArch;
-  dictSize: number;
-  /** λ, or null for topk and batchtopk. */
-  l1: number | null;
-  /** k, or null for relu, jumprelu and gated. */
-  k: number | null;
-  seed: number;
+export interface SaeMetrics extends Omit<SaeSpec, 'index'> {
   /** Mean over represented features of the best cosine between W_i and a decoder column. */
   mmcs: number;
   mmcsAll: number;
