@@ -1,6 +1,7 @@
 // Signals: a SIGTERM delivered twice at once (to the process group, as `timeout` and job
 // schedulers send it) is one request: checkpoint and exit 130. Killed while plotting, a run is
-// not "finished" (metrics.json is written last) and --resume completes it from the last step.
+// not "finished" (metrics.json is written last) and --resume completes it from the last step; a
+// Ctrl-C while plotting stops after the current plot, leaving the same resumable folder.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -56,6 +57,40 @@ describe('signals', () => {
       expect(fs.readFileSync(path.join(out, file)), file).toEqual(fs.readFileSync(path.join(base, 'reference', file)));
     expect(fs.readdirSync(path.join(out, 'plots')).length).toBeGreaterThan(8);
     expect(fs.readdirSync(out).filter((f) => f.startsWith('checkpoint') || f === '.lock')).toEqual([]);
+  });
+
+  it('Ctrl-C while plotting stops after the current plot: exit 130, not finished, and --resume draws the rest', async () => {
+    const out = path.join(tempDir('plot-int'), 'run');
+    // 20 instances: 24 plots, several seconds of plotting.
+    const sparsity = Array.from({ length: 20 }, (_, k) => String(0.05 * k));
+    const started = performance.now();
+    let sentAt = 0;
+    const result = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, '--sparsity', ...sparsity, '--steps', '100', '--workers', '1', '--quiet', '--out', out], { cwd: ROOT });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const timer = setInterval(() => {
+        const plots = path.join(out, 'plots');
+        if (fs.existsSync(plots) && fs.readdirSync(plots).length >= 2) {
+          clearInterval(timer);
+          sentAt = performance.now();
+          child.kill('SIGINT');
+        }
+      }, 5);
+      child.on('exit', (status) => {
+        clearInterval(timer);
+        resolve({ status, stderr });
+      });
+    });
+    expect(sentAt).toBeGreaterThan(started);
+    expect(result.status, result.stderr).toBe(130);
+    expect(result.stderr).toMatch(/interrupted at step 100\/100; checkpoint saved\. Resume with/);
+    expect(fs.readdirSync(path.join(out, 'plots')).length).toBeLessThan(48); // stopped before the last plot
+    expect(fs.existsSync(path.join(out, 'metrics.json'))).toBe(false);
+    const resumed = runCli(['--resume', out, '--quiet', '--workers', '1']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(fs.readdirSync(path.join(out, 'plots')).length).toBe(48);
+    expect(fs.existsSync(path.join(out, 'metrics.json'))).toBe(true);
   });
 
   it('sae on Ctrl-C: exit 130 with a message, the half-trained SAE folder removed, the toy run untouched', async () => {

@@ -204,7 +204,10 @@ export async function runToyExperiment(config: ToyConfig, options: ToyRunOptions
       instances: metrics.instances,
       history: training.history,
       dataSample: dataSample(training),
-    });
+    }, options.shouldStop);
+    // Stopped while plotting: the checkpoint at the last step stays and metrics.json is not written,
+    // so the folder is not finished and --resume draws the plots without training again.
+    if (options.shouldStop?.()) throw new InterruptedError(training.step, config.totalSteps);
     for (const name of names) files.push(`plots/${name}.svg`, `plots/${name}.png`);
   }
   write('metrics.json', toyMetricsJson(metrics));

@@ -362,7 +362,7 @@ function instanceTag(k: number, count: number): string {
  * Renders every toy-model plot into `plotsDir` (as .svg and .png) and returns the base names in
  * write order: data_distribution, feature_norms, gram_00 …, loss_curves, summary.
  */
-export async function writeToyPlots(plotsDir: string, input: ToyPlotInput): Promise<string[]> {
+export async function writeToyPlots(plotsDir: string, input: ToyPlotInput, shouldStop?: () => boolean): Promise<string[]> {
   const plots: [string, TopLevelSpec][] = [
     ['data_distribution', dataDistributionSpec(input)],
     ['feature_norms', featureNormsSpec(input)],
@@ -374,6 +374,9 @@ export async function writeToyPlots(plotsDir: string, input: ToyPlotInput): Prom
   ];
   const written: string[] = [];
   for (const [name, spec] of plots) {
+    // Ctrl-C between two plots stops here (each plot takes up to a second or so): the caller keeps
+    // its checkpoint, so --resume draws them all again.
+    if (shouldStop?.()) break;
     await writePlot(plotsDir, name, spec);
     written.push(name);
   }
