@@ -12,6 +12,8 @@ import { withFolderLock } from '../experiments/lock.js';
 import { checkMemory, saeMemoryParts, toyMemoryParts } from '../experiments/memory.js';
 import { expandSweep, packRuns, parseSet, type SweepRun, type SweepSet } from '../experiments/sweep/grid.js';
 import { runSweep } from '../experiments/sweep/run.js';
+import { shardLockFile, shardRecordsFile, shardRuns, type Shard } from '../experiments/sweep/shard.js';
+import { parseShard } from './shard.js';
 import { readSweepDefinition, writeSweepDefinition, type RunRecord } from '../experiments/sweep/store.js';
 import { SAE_FLAGS, TOY_FLAGS, UsageError, addFlags, collectInput, parseWorkers } from './flags.js';
 import { reportFailure } from './failure.js';
@@ -28,6 +30,7 @@ function buildProgram(): Command {
     .option('--name <name>', 'name of the sweep folder under results/')
     .option('--resume <dir>', 'finish an interrupted sweep: skips finished runs, redoes the others')
     .option('--workers <N>', `worker threads (default: ${os.availableParallelism()})`)
+    .option('--shard <i/N>', 'run only shard i (0-based) of N: the runs whose index mod N is i; auto reads SLURM_ARRAY_TASK_ID, auto/N JOB_COMPLETION_INDEX')
     .option('--quiet', 'no progress output');
   addFlags(program, TOY_FLAGS, { showDefaults: false });
   addFlags(program, SAE_FLAGS, { showDefaults: false });
@@ -55,10 +58,11 @@ interface SweepCommand {
   outDir: string;
   workers: number;
   quiet: boolean;
+  shard?: Shard;
 }
 
 /** A new sweep: the config file (or the defaults), overridden by flags, × every --set. */
-function newSweep(program: Command, options: Record<string, unknown>): Pick<SweepCommand, 'base' | 'sets' | 'outDir'> {
+function newSweep(program: Command, options: Record<string, unknown>, sharded: boolean): Pick<SweepCommand, 'base' | 'sets' | 'outDir'> {
   const file = program.args[0];
   let base: Record<string, unknown> = file ? loadExperimentFile(file) : {};
   base = { ...base, ...collectInput(options, TOY_FLAGS) };
@@ -71,8 +75,10 @@ function newSweep(program: Command, options: Record<string, unknown>): Pick<Swee
   const name = options.name as string | undefined;
   if (name !== undefined && (name === '' || /[/\\]/.test(name))) throw new UsageError(`--name must be a plain folder name without slashes (got "${name}")`);
   const outDir = (options.out as string | undefined) ?? path.join('results', name ?? `sweep-${new Date().toISOString().replace(/\..*$/, '').replace(/:/g, '-')}`);
+  if (sharded && options.out === undefined && name === undefined) throw new UsageError('--shard needs --out DIR or --name NAME: the folder every shard of the sweep writes to (or one per shard, merged later)');
   checkOutputPlace(outDir, '--out');
-  if (!isFreshDir(outDir)) throw new UsageError(`--out ${outDir} already exists and is not empty: choose another --out or --name, or --resume it`);
+  // Shards share their folder: a shard's folder may already hold the same sweep (parseAndExpand checks).
+  if (!sharded && !isFreshDir(outDir)) throw new UsageError(`--out ${outDir} already exists and is not empty: choose another --out or --name, or --resume it`);
   return { base, sets, outDir };
 }
 
@@ -83,13 +89,14 @@ function parseSweepArgs(argv: readonly string[]): SweepCommand | 'exit' {
   if (options === 'exit') return 'exit';
   const quiet = Boolean(options.quiet);
   const workers = parseWorkers(options.workers as string | undefined);
-  if (options.resume === undefined) return { ...newSweep(program, options), workers, quiet };
+  const shard = options.shard === undefined ? undefined : parseShard(options.shard as string);
+  if (options.resume === undefined) return { ...newSweep(program, options, shard !== undefined), workers, quiet, shard };
   const outDir = options.resume as string;
   if (program.args.length > 0 || options.set || options.out || options.name)
     throw new UsageError('--resume takes the sweep from its sweep.json: drop the config file, --set, --out and --name');
   if (outDir.trim() === '') throw new UsageError('--resume must name a sweep folder (got "")');
   if (!fs.existsSync(path.join(outDir, 'sweep.json'))) throw new UsageError(`--resume ${outDir}: no sweep.json there, so it is not a sweep folder`);
-  return { ...readSweepDefinition(outDir), outDir, workers, quiet };
+  return { ...readSweepDefinition(outDir), outDir, workers, quiet, shard };
 }
 
 /** Refuse, before anything is written, a sweep whose largest pack (or SAE grid) memory cannot hold. */
@@ -101,21 +108,37 @@ function checkSweepSizes(runs: readonly SweepRun[], workers: number): void {
   for (const run of runs) if (run.sae) checkMemory(saeMemoryParts(run.config, run.sae), undefined, `the SAE grid of run ${run.id}`);
 }
 
+/** A shard's folder that is not new must hold the same sweep (another shard's, or this shard's earlier attempt). */
+function checkSameSweep(outDir: string, runs: readonly SweepRun[]): void {
+  if (!fs.existsSync(path.join(outDir, 'sweep.json'))) {
+    // Shards started at the same moment: another one has locked the folder but not yet written sweep.json.
+    if (fs.readdirSync(outDir).every((name) => /^(\.lock-\d+.*|sweep\.json\.\d+\.tmp|runs)$/.test(name))) return;
+    throw new UsageError(`--out ${outDir} already exists, is not empty and holds no sweep.json: choose another --out`);
+  }
+  const theirs = expandSweep(readSweepDefinition(outDir).base, readSweepDefinition(outDir).sets).map((r) => r.id);
+  if (theirs.join() !== runs.map((r) => r.id).join())
+    throw new UsageError(`--out ${outDir} holds another sweep (its sweep.json has other runs): every shard must be given the same config file, flags and --set`);
+}
+
 /** The command and its runs (validated, sizes checked); throws a one-line error; --help/--version → 'exit'. */
 function parseAndExpand(argv: readonly string[]): { command: SweepCommand; runs: SweepRun[] } | 'exit' {
   const command = parseSweepArgs(argv);
   if (command === 'exit') return 'exit';
   const runs = expandSweep(command.base, command.sets);
-  checkSweepSizes(runs, command.workers);
+  if (command.shard && !isFreshDir(command.outDir)) checkSameSweep(command.outDir, runs);
+  checkSweepSizes(command.shard ? shardRuns(runs, command.shard) : runs, command.workers);
   return { command, runs };
 }
 
 export async function sweepMain(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'merge') return (await import('./sweepMerge.js')).mergeMain(argv.slice(1));
   try {
     const parsed = parseAndExpand(argv);
     if (parsed === 'exit') return 0;
     // The sweep folder is locked while this command works in it: a second one on it exits 2.
-    return await withFolderLock(parsed.command.outDir, () => runLocked(parsed.command, parsed.runs));
+    // Each shard locks only its own .lock-<i>, so the shards of one folder never wait for each other.
+    const { shard, outDir } = parsed.command;
+    return await withFolderLock(outDir, () => runLocked(parsed.command, parsed.runs), shard ? shardLockFile(shard) : undefined);
   } catch (error) {
     return reportFailure(error);
   }
@@ -131,6 +154,7 @@ async function runLocked(command: SweepCommand, runs: SweepRun[]): Promise<numbe
         outDir,
         sets,
         workers: command.workers,
+        shard: command.shard,
         progress: createProgress(progressMode(quiet), 'sweep'),
         shouldStop: stopRequested,
         log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
@@ -138,11 +162,14 @@ async function runLocked(command: SweepCommand, runs: SweepRun[]): Promise<numbe
       }),
     );
     process.stdout.write(`${summaryTable(records)}\n`);
-    process.stdout.write(`sweep: ${outDir} (${records.length} runs; runs.jsonl, summary.csv, summary.png + summary.svg)\n`);
+    if (command.shard) {
+      const complete = fs.existsSync(path.join(outDir, 'summary.csv'));
+      process.stdout.write(`shard ${command.shard.index}/${command.shard.count}: ${outDir} (${records.length} runs in ${shardRecordsFile(command.shard)}${complete ? '; the folder holds every run: runs.jsonl, summary.csv, summary.png + summary.svg' : `; merge the shards with: superposition sweep merge DIR… --out DIR`})\n`);
+    } else process.stdout.write(`sweep: ${outDir} (${records.length} runs; runs.jsonl, summary.csv, summary.png + summary.svg)\n`);
     return 0;
   } catch (error) {
     if (error instanceof InterruptedError) {
-      process.stderr.write(`superposition: sweep ${error.message}; finished runs are in ${path.join(outDir, 'runs.jsonl')}. Resume with: npx superposition sweep --resume ${outDir}\n`);
+      process.stderr.write(`superposition: sweep ${error.message}; finished runs are in ${path.join(outDir, command.shard ? shardRecordsFile(command.shard) : 'runs.jsonl')}. Resume with: npx superposition sweep --resume ${outDir}${command.shard ? ` --shard ${command.shard.index}/${command.shard.count}` : ''}\n`);
       return 130;
     }
     throw error;

@@ -30,9 +30,10 @@ export class LockHeldError extends Error {
   constructor(
     readonly dir: string,
     readonly holder: LockInfo | undefined,
+    name = LOCK_FILE,
   ) {
     const who = holder ? `process ${holder.pid} on ${holder.host}${holder.command ? ` (${holder.command})` : ''}` : 'another process (its lock file is being written)';
-    super(`${dir} is in use by ${who}: wait for it to finish, or stop it; if that process is gone, remove ${path.join(dir, LOCK_FILE)}`);
+    super(`${dir} is in use by ${who}: wait for it to finish, or stop it; if that process is gone, remove ${path.join(dir, name)}`);
   }
 }
 
@@ -131,9 +132,9 @@ const held = new Set<string>();
 let exitHook = false;
 
 /** Take the lock of `dir` (created if missing, with its parents); throws LockHeldError if another process holds it. */
-export function lockFolder(dir: string, command = process.argv.slice(2).join(' ')): FolderLock {
+export function lockFolder(dir: string, command = process.argv.slice(2).join(' '), name = LOCK_FILE): FolderLock {
   makeFolder(dir);
-  const file = path.join(dir, LOCK_FILE);
+  const file = path.join(dir, name);
   const info: LockInfo = { pid: process.pid, host: os.hostname(), command: `superposition ${command}`.trim(), createdAt: new Date().toISOString() };
   for (let attempt = 0; ; attempt++) {
     try {
@@ -142,7 +143,7 @@ export function lockFolder(dir: string, command = process.argv.slice(2).join(' '
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = readLock(file);
-      if (attempt >= 3 || !isStale(file, holder)) throw new LockHeldError(dir, holder);
+      if (attempt >= 3 || !isStale(file, holder)) throw new LockHeldError(dir, holder, name);
       removeStale(file, holder);
     }
   }
@@ -169,10 +170,10 @@ function removeIfEmpty(dir: string): void {
   }
 }
 
-/** Run `task` with `dir` locked; the lock is released however the task ends. */
-export async function withFolderLock<T>(dir: string, task: () => Promise<T>): Promise<T> {
+/** Run `task` with `dir` locked (by `name`: a sweep's shards lock .lock-<i>); the lock is released however the task ends. */
+export async function withFolderLock<T>(dir: string, task: () => Promise<T>, name = LOCK_FILE): Promise<T> {
   const created = !fs.existsSync(dir);
-  const lock = lockFolder(dir);
+  const lock = lockFolder(dir, undefined, name);
   try {
     return await task();
   } finally {

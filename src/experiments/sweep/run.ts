@@ -17,6 +17,7 @@ import { writeFileAtomic } from '../store.js';
 import { packRuns, type SweepRun, type SweepSet } from './grid.js';
 import { appendRecord, readRunsJsonl, type RunRecord } from './store.js';
 import { writeSweepSummary } from './summary.js';
+import { completeIfAll, folderRecords, shardRecordsFile, shardRuns, type Shard } from './shard.js';
 
 /** One model holding every run of a pack: instances concatenated, each run's streams and importance kept. */
 function packTraining(pack: readonly SweepRun[], workers: number): { training: ToyTraining; offsets: number[] } {
@@ -58,12 +59,19 @@ export interface SweepOptions {
   log?: (line: string) => void;
   /** Warnings (a damaged line of runs.jsonl, a run folder gone): printed even when quiet. */
   warn?: (line: string) => void;
+  /** Run only this shard's runs (shard.ts), recorded in runs-<i>.jsonl; the summary only once the folder holds every run. */
+  shard?: Shard;
 }
 
-/** Runs recorded as finished whose folder still holds their results; the others are redone (with a warning). */
-function finishedRuns(options: SweepOptions): Set<string> {
+/**
+ * Runs recorded as finished whose folder still holds their results; the others are redone (with a
+ * warning). A shard reads every record file of the folder, but only about its own runs.
+ */
+function finishedRuns(options: SweepOptions, mine: readonly SweepRun[]): Set<string> {
   const finished = new Set<string>();
-  for (const record of readRunsJsonl(options.outDir, options.warn)) {
+  const ids = new Set(mine.map((run) => run.id));
+  const records = options.shard ? [...folderRecords(options.outDir, options.warn).values()] : readRunsJsonl(options.outDir, options.warn);
+  for (const record of records.filter((r) => ids.has(r.id))) {
     const dir = path.join(options.outDir, record.dir);
     if (['config.json', 'metrics.json', 'weights.safetensors'].every((f) => fs.existsSync(path.join(dir, f)))) finished.add(record.id);
     else options.warn?.(`${dir} is missing or incomplete although runs.jsonl lists it; that run is redone`);
@@ -109,9 +117,13 @@ async function finishRun(run: SweepRun, training: ToyTraining, offset: number, m
  * Returns all records, finished before or now. Throws InterruptedError when asked to stop.
  */
 export async function runSweep(runs: readonly SweepRun[], options: SweepOptions): Promise<RunRecord[]> {
-  const finished = finishedRuns(options);
-  const remaining = runs.filter((run) => !finished.has(run.id));
-  options.log?.(`${runs.length} runs, ${finished.size} finished before, ${remaining.length} to do`);
+  const { shard } = options;
+  const mine = shard ? shardRuns(runs, shard) : runs;
+  const finished = finishedRuns(options, mine);
+  const remaining = mine.filter((run) => !finished.has(run.id));
+  const which = shard ? `shard ${shard.index}/${shard.count}: ${mine.length} of ${runs.length} runs` : `${runs.length} runs`;
+  options.log?.(`${which}, ${finished.size} finished before, ${remaining.length} to do`);
+  const recordsFile = shard ? shardRecordsFile(shard) : 'runs.jsonl';
   for (const pack of packRuns(remaining)) {
     const { training, offsets } = packTraining(pack, options.workers);
     options.log?.(`training ${pack.length} run(s) as ${training.shape.nInstances} instance(s): ${pack.map((r) => r.id).join(', ')}`);
@@ -124,7 +136,13 @@ export async function runSweep(runs: readonly SweepRun[], options: SweepOptions)
     options.progress?.stop();
     if (stopped && training.step < training.config.totalSteps) throw new InterruptedError(training.step, training.config.totalSteps);
     const metricsAll = toyMetrics(training);
-    for (let r = 0; r < pack.length; r++) appendRecord(options.outDir, await finishRun(pack[r], training, offsets[r], metricsAll, options));
+    for (let r = 0; r < pack.length; r++) appendRecord(options.outDir, await finishRun(pack[r], training, offsets[r], metricsAll, options), recordsFile);
+  }
+  if (shard) {
+    const byId = folderRecords(options.outDir);
+    const held = await completeIfAll(options.outDir, runs, options.sets);
+    options.log?.(held === runs.length ? `the folder holds every run: runs.jsonl and the summary written` : `the folder holds ${held} of ${runs.length} runs: no summary yet`);
+    return mine.map((run) => byId.get(run.id)!).filter(Boolean);
   }
   const byId = new Map(readRunsJsonl(options.outDir).map((r) => [r.id, r]));
   const records = runs.map((run) => byId.get(run.id)!).filter(Boolean);

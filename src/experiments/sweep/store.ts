@@ -32,8 +32,8 @@ function isRecord(value: unknown): value is RunRecord {
  * The finished runs of runs.jsonl, one per id. A line that is not a record (a truncated last
  * line, garbage) is dropped, reported through `warn`, and its run counts as unfinished.
  */
-export function readRunsJsonl(outDir: string, warn?: (line: string) => void): RunRecord[] {
-  const file = path.join(outDir, 'runs.jsonl');
+export function readRunsJsonl(outDir: string, warn?: (line: string) => void, name = 'runs.jsonl'): RunRecord[] {
+  const file = path.join(outDir, name);
   if (!fs.existsSync(file)) return [];
   const records = new Map<string, RunRecord>();
   fs.readFileSync(file, 'utf8')
@@ -52,13 +52,13 @@ export function readRunsJsonl(outDir: string, warn?: (line: string) => void): Ru
   return [...records.values()];
 }
 
-/** Add (or replace) the record of a run; runs.jsonl is rewritten atomically, one line per run. */
-export function appendRecord(outDir: string, record: RunRecord): void {
-  const lines = readRunsJsonl(outDir)
+/** Add (or replace) the record of a run; runs.jsonl (or a shard's runs-<i>.jsonl) is rewritten atomically, one line per run. */
+export function appendRecord(outDir: string, record: RunRecord, name = 'runs.jsonl'): void {
+  const lines = readRunsJsonl(outDir, undefined, name)
     .filter((r) => r.id !== record.id)
     .map((r) => JSON.stringify(r));
   lines.push(JSON.stringify(record));
-  writeFileAtomic(path.join(outDir, 'runs.jsonl'), `${lines.join('\n')}\n`);
+  writeFileAtomic(path.join(outDir, name), `${lines.join('\n')}\n`);
 }
 
 /** sweep.json: what the sweep is, so that --resume can rebuild the same runs. */
