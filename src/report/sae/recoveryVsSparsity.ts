@@ -5,7 +5,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { formatSparsity } from '../toyPlots.js';
 import type { SaePlotInput, SaePlotSae } from './input.js';
 import { METRICS, stat, type Stat } from './recoveryMetrics.js';
-import { SCHEMA, configLabel, roundSparsity } from './shared.js';
+import { SCHEMA, configLabel, roundSparsity, seedSpreadRule } from './shared.js';
 
 /**
  * Line label per SAE for recovery vs sparsity. An arch whose k takes exactly one value per
@@ -149,11 +149,7 @@ function metricPanel(
     height: 200,
     data: { values },
     layer: [
-      {
-        transform: [{ filter: 'datum.seeds > 1' }],
-        mark: { type: 'rule', strokeWidth: 1.5, opacity: 0.6 },
-        encoding: { x, y: { field: 'min', type: 'quantitative' }, y2: { field: 'max' }, color },
-      },
+      seedSpreadRule(x, color),
       { mark: { type: 'line', strokeWidth: 2 }, encoding: { x, y: { field: 'mean', type: 'quantitative' }, color } },
       {
         mark: { type: 'point', filled: true, size: 45, opacity: 1 },

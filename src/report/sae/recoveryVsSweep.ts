@@ -4,7 +4,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import type { SaePlotInput, SaePlotSae, SweptField } from './input.js';
 import { METRICS, stat, type Stat } from './recoveryMetrics.js';
-import { SCHEMA, formatValue, roundSparsity } from './shared.js';
+import { SCHEMA, formatValue, roundSparsity, seedSpreadRule } from './shared.js';
 
 /** Symbol per swept field, for the subtitle. */
 const SWEEP_SYMBOLS: Record<SweptField, string> = { l1: 'λ', k: 'k', dictSize: 'd' };
@@ -119,11 +119,7 @@ export function recoveryVsSweepSpec(input: SaePlotInput, field: SweptField): Top
       height: 200,
       data: { values },
       layer: [
-        {
-          transform: [{ filter: 'datum.seeds > 1' }],
-          mark: { type: 'rule', strokeWidth: 1.5, opacity: 0.6 },
-          encoding: { x, y: { field: 'min', type: 'quantitative' }, y2: { field: 'max' }, color },
-        },
+        seedSpreadRule(x, color),
         {
           mark: { type: 'line', strokeWidth: 2 },
           encoding: { x, y: { field: 'mean', type: 'quantitative' }, color, strokeDash, detail: { field: 'line', type: 'nominal' } },

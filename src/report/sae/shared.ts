@@ -47,3 +47,12 @@ export function seedZero(input: SaePlotInput): SaePlotSae[] {
 export function roundSparsity(s: number): number {
   return Number(formatSparsity(s));
 }
+
+/** The layer every recovery curve shares: a rule from the min to the max over SAE seeds, where there are several. */
+export function seedSpreadRule(x: object, color: object) {
+  return {
+    transform: [{ filter: 'datum.seeds > 1' }],
+    mark: { type: 'rule', strokeWidth: 1.5, opacity: 0.6 },
+    encoding: { x, y: { field: 'min', type: 'quantitative' }, y2: { field: 'max' }, color },
+  };
+}
