@@ -33,6 +33,7 @@ import type { PairSolution } from '../src/experiments/reproduce/correlatedRules.
 import { Rng } from '../src/core/rng.js';
 import { writeReproduce } from '../src/cli/reproduce.js';
 import { VERSION } from '../src/version.js';
+import { SAE_ARCHS } from '../src/config/sae.js';
 import { runCli, tempDir } from './helpers/cli.js';
 
 const CLAIM_IDS = ['1-pentagon', '2-n20-geometry', '3-uniform-plateaus', '4-phase-diagram', '5-correlated-features', '6-critical-region', '7-sae-recovery'];
@@ -286,6 +287,25 @@ describe('reproduce --quick', () => {
         expect(seeds.length, `${c.id}: spread over ≥ 3 seeds`).toBeGreaterThanOrEqual(3);
       }
     }
+  });
+
+  it('claim 7 carries the recovery map: every architecture × dictionary size × sparsity, both metrics, spread over seeds', () => {
+    const c7 = verdicts.claims.find((c) => c.id === '7-sae-recovery')!;
+    const map = (c7.numbers as { recoveryMap: { config: { dictSize: number[]; sparsity: number[]; saeSeeds: number }; summary: { metric: string; arch: string; dictSize: number; sparsity: number; mean: number; min: number; max: number; seeds: number }[] } }).recoveryMap;
+    const { dictSize, sparsity, saeSeeds } = map.config;
+    expect(saeSeeds).toBeGreaterThanOrEqual(2);
+    expect(map.summary).toHaveLength(2 * SAE_ARCHS.length * dictSize.length * sparsity.length);
+    for (const metric of ['MCC', 'recovered@0.9'])
+      for (const arch of SAE_ARCHS)
+        for (const d of dictSize)
+          for (const s of sparsity) {
+            const p = map.summary.find((q) => q.metric === metric && q.arch === arch && q.dictSize === d && q.sparsity === s);
+            expect(p, `${metric} ${arch} d=${d} S=${s}`).toBeDefined();
+            expect(p!.seeds).toBe(saeSeeds);
+            expect(p!.min).toBeLessThanOrEqual(p!.mean);
+            expect(p!.mean).toBeLessThanOrEqual(p!.max);
+          }
+    expect(c7.figures.length).toBe(2);
   });
 
   it('report.html: one page, offline, the verdict table first, a figure per implemented claim', () => {

@@ -62,6 +62,7 @@ export function budget(quick: boolean) {
         },
         phase: { steps: 3000, batchSize: 512, lr: 3e-3, seeds: 3, importance: [0.1, 0.3, 0.5, 1, 2, 3, 10], density: [0.01, 0.03, 0.1, 0.3, 1] },
         sae: { steps: 4000, batchSize: 512, seeds: 3, sparsity: [0, 0.7, 0.9, 0.95, 0.99] },
+        recoveryMap: { steps: 1000, batchSize: 128, seeds: 2, sparsity: [0, 0.9, 0.99], dictSize: [10, 40], evalSize: 10_000 },
         correlated: { steps: 4000, batchSize: 512, lr: 3e-3, seeds: 5, restarts: 4, sparsity: 0.9 },
         uniform: {
           maxInverseDensity: 20,
@@ -107,6 +108,11 @@ export function budget(quick: boolean) {
           density: [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
         },
         sae: { steps: 10_000, batchSize: 1024, seeds: 3, sparsity: [0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99] },
+        /**
+         * The recovery figure: every architecture × dictionary size × sparsity × seed, 216 SAEs with
+         * six architectures; half the CLI's default steps on batches of 128 (its default: 1024), to fit.
+         */
+        recoveryMap: { steps: 5000, batchSize: 128, seeds: 3, sparsity: [0, 0.7, 0.9, 0.99], dictSize: [10, 20, 40], evalSize: 20_000 },
         correlated: { steps: 10_000, batchSize: 1024, lr: 1e-3, seeds: 10, restarts: 4, sparsity: 0.9 },
         uniform: {
           maxInverseDensity: 20,

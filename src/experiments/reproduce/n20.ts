@@ -2,6 +2,7 @@
 
 import { geometricImportance } from '../../data/importance.js';
 import * as plots from '../../report/reproducePlots.js';
+import type { ToySource } from '../../train/trainSae.js';
 import type { Budget } from './budget.js';
 import { PAPER, curveOf, fmt, mean, range, sd, trainPacked, type ClaimResult, type Curve, type Figure, type PackedInstance, type PackedResult, type Verdict } from './shared.js';
 
@@ -79,4 +80,18 @@ export function claimGeometry(b: Budget, n20: N20): ClaimResult {
     numbers: { curves: curves.map((c) => ({ decay: c.decay, ok: c.ok, curve: c.curve })) },
     figures,
   };
+}
+
+/** The n=20 models of toy seed 0, I = 0.7^i, at these sparsities: the toy the SAEs of claim 7 read. */
+export function n20Source(n20: N20, sparsity: readonly number[]): ToySource {
+  const ks = sparsity.map((s) => n20.instances.findIndex((i) => i.seed === 0 && i.decay === 0.7 && i.sparsity === s));
+  const n = 20;
+  const m = 5;
+  const W = new Float32Array(ks.length * m * n);
+  const featureProbability = new Float64Array(ks.length * n);
+  ks.forEach((k, j) => {
+    W.set(n20.run.W.subarray(k * m * n, (k + 1) * m * n), j * m * n);
+    featureProbability.set(n20.run.featureProbability.subarray(k * n, (k + 1) * n), j * n);
+  });
+  return { nFeatures: n, nHidden: m, W, featureProbability, seed: 0 };
 }

@@ -1,11 +1,12 @@
 // Claim 7: SAE recovery of the n=20, m=5 models' features against sparsity.
 
 import { DEFAULT_L1, expandSaeGrid, resolveSaeConfig } from '../../config/sae.js';
-import { createSaeTraining, saeTrainStep, type ToySource } from '../../train/trainSae.js';
+import { createSaeTraining, saeTrainStep } from '../../train/trainSae.js';
 import { evaluateSaeInstance } from '../../train/evaluateSae.js';
+import { recoveryMap } from './recoveryMap.js';
 import * as plots from '../../report/reproducePlots.js';
 import type { Budget } from './budget.js';
-import type { N20 } from './n20.js';
+import { n20Source, type N20 } from './n20.js';
 import { fmt, mean, range, sd, type ClaimResult, type Verdict } from './shared.js';
 
 export const CLAIM7 = {
@@ -17,16 +18,8 @@ export const CLAIM7 = {
 
 export function claimSae(b: Budget, n20: N20): ClaimResult {
   const { steps, batchSize, seeds, sparsity } = b.sae;
-  const ks = sparsity.map((s) => n20.instances.findIndex((i) => i.seed === 0 && i.decay === 0.7 && i.sparsity === s));
-  const n = 20;
-  const m = 5;
-  const W = new Float32Array(ks.length * m * n);
-  const featureProbability = new Float64Array(ks.length * n);
-  ks.forEach((k, j) => {
-    W.set(n20.run.W.subarray(k * m * n, (k + 1) * m * n), j * m * n);
-    featureProbability.set(n20.run.featureProbability.subarray(k * n, (k + 1) * n), j * n);
-  });
-  const toy: ToySource = { nFeatures: n, nHidden: m, W, featureProbability, seed: 0 };
+  const toy = n20Source(n20, sparsity);
+  const n = toy.nFeatures;
   const config = resolveSaeConfig({ arch: ['relu', 'topk'], saeSeeds: seeds, saeSteps: steps, saeBatchSize: batchSize, saeEvalSize: b.evalSize });
   const training = createSaeTraining(config, toy, expandSaeGrid(config, sparsity, n));
   while (training.step < config.saeSteps) saeTrainStep(training);
@@ -62,6 +55,8 @@ export function claimSae(b: Budget, n20: N20): ClaimResult {
       return { arch, sparsity: s, mmcs: stat((r) => r.mmcs), mcc: stat((r) => r.mcc), recovered090: stat((r) => r.recovered090), represented: sel[0]?.represented ?? 0 };
     }),
   );
+  // The seed's question over every architecture and dictionary size: a figure beside the claim.
+  const map = recoveryMap(b, n20);
   return {
     ...CLAIM7,
     measured: results
@@ -69,7 +64,10 @@ export function claimSae(b: Budget, n20: N20): ClaimResult {
       .join('; ') + ` (toy model seed 0, I=0.7^i; ${seeds} SAE seeds, d=20).`,
     verdict,
     config: { toy: 'n=20, m=5, I=0.7^i, toy seed 0 (from claim 2/6)', arch: ['relu', 'topk'], dictSize: 20, l1: config.l1 ?? [DEFAULT_L1.relu], k: 'n(1−S), at least 1', sparsity, saeSeeds: range(seeds), saeSteps: steps, saeBatchSize: batchSize },
-    numbers: { perArch: results, summary, perSae: rows },
-    figures: [{ caption: 'SAE recovery against sparsity (mean ± 1 SD over SAE seeds), with the toy model’s represented features (right).', spec: plots.recoverySpec(summary) }],
+    numbers: { perArch: results, summary, perSae: rows, recoveryMap: { config: map.config, summary: map.points, perSae: map.rows } },
+    figures: [
+      { caption: 'SAE recovery against sparsity (mean ± 1 SD over SAE seeds), with the toy model’s represented features (right).', spec: plots.recoverySpec(summary) },
+      map.figure,
+    ],
   };
 }
