@@ -16,7 +16,13 @@ export interface SizeCurvePoint {
   perSeed: number[];
 }
 
-const sizeAxis = (title = 'training set size T') => ({ field: 'T', type: 'quantitative', title, scale: { type: 'log' } });
+/** A log axis over exactly the grid's sizes (vega's nice log domain would run on to the next power of 10). */
+const sizeAxis = (sizes: readonly number[]) => ({
+  field: 'T',
+  type: 'quantitative',
+  title: 'training set size T',
+  scale: { type: 'log', domain: [Math.min(...sizes) / 1.2, Math.max(...sizes) * 1.2], nice: false },
+});
 
 /** Test loss (fresh samples) and training loss against T (log), mean ± 1 SD, seeds as dots, the peak as a rule. */
 export function lossVsSizeSpec(test: SizeCurvePoint[], train: SizeCurvePoint[], peakT: number, subtitle: string): TopLevelSpec {
@@ -25,7 +31,7 @@ export function lossVsSizeSpec(test: SizeCurvePoint[], train: SizeCurvePoint[], 
     ...train.map((p) => ({ series: 'training set', T: p.T, mean: finite(p.mean), lo: finite(p.mean - p.sd), hi: finite(p.mean + p.sd) })),
   ];
   const seeds = test.flatMap((p) => p.perSeed.map((v) => ({ T: p.T, value: finite(v) })));
-  const x = sizeAxis();
+  const x = sizeAxis(test.map((p) => p.T));
   const color = { field: 'series', type: 'nominal', title: 'loss on', scale: { range: ['#d62728', '#4c78a8'] } };
   return {
     $schema: SCHEMA,
@@ -59,8 +65,8 @@ export function storageSpec(
   const values = dots.map((d) => ({ ...d, D: Math.max(floor, d.D) }));
   const sizes = measures.map((m) => m.T);
   const fair = sizes.map((T) => ({ T, D: nHidden / T }));
-  const x = sizeAxis();
-  const kind = { field: 'kind', type: 'nominal', title: null, scale: { domain: ['training point', 'feature'], range: ['#d62728', '#1f77b4'] } };
+  const x = sizeAxis(sizes);
+  const kind = { field: 'kind', type: 'nominal', title: null, scale: { domain: ['training point', 'feature'], range: ['#d62728', '#1f77b4'] }, legend: { orient: 'bottom' } };
   const lines = measures.flatMap((m) => [
     { T: m.T, measure: 'median D_t · T/m (training points)', value: finite(m.pointShare), regime: m.regime },
     { T: m.T, measure: 'max D_i (features)', value: finite(m.maxFeatureD), regime: m.regime },
@@ -71,8 +77,8 @@ export function storageSpec(
     title: { text: 'What is stored: training points or features', subtitle },
     hconcat: [
       {
-        title: `D_t and D_i of seed 0 (below ${floor} drawn at ${floor}); dashed: m/T`,
-        width: 360,
+        title: 'D_t and D_i, seed 0; dashed: m/T',
+        width: 340,
         height: 260,
         layer: [
           { data: { values }, mark: { type: 'point', size: 10, opacity: 0.35, filled: true }, encoding: { x, y: { field: 'D', type: 'quantitative', title: 'dimensionality', scale: { type: 'log' } }, color: kind } },
@@ -80,12 +86,12 @@ export function storageSpec(
         ],
       },
       {
-        title: 'the rule\'s measures (mean over seeds); text: the majority regime',
-        width: 360,
+        title: 'the rule\'s measures, mean over seeds',
+        width: 340,
         height: 260,
         data: { values: lines },
         layer: [
-          { mark: { type: 'line', point: { size: 20 } }, encoding: { x, y: { field: 'value', type: 'quantitative', title: 'value' }, color: { field: 'measure', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 1 } } } },
+          { mark: { type: 'line', point: { size: 20 } }, encoding: { x, y: { field: 'value', type: 'quantitative', title: 'value' }, color: { field: 'measure', type: 'nominal', title: null, legend: { orient: 'bottom', columns: 1, labelLimit: 320 } } } },
           {
             transform: [{ filter: "datum.measure === 'max D_i (features)'" }],
             mark: { type: 'text', dy: -10, fontSize: 9, angle: 300, align: 'left' },

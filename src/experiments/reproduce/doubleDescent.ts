@@ -123,7 +123,7 @@ function figuresOf(sizes: SizeResult[], test: LossAtSize[], train: LossAtSize[],
   return [
     { caption: 'Test loss (fresh samples) and loss on the training set against the training set size T (log scale), mean ± 1 SD over seeds (dots: seeds); dashed orange: the interior peak T* the rule judges.', spec: plots.lossVsSizeSpec(test, train, peakT, sub) },
     {
-      caption: `Left: every training point's D_t and every feature's D_i of seed 0 against T (dashed: m/T, the share of a regular T-gon). Right: the rule's measures per T, mean over seeds — points when the median D_t·T/m ≥ ${POINT_SHARE_MIN}, features when max D_i > max D_t — with the majority regime written above.`,
+      caption: `Left: every training point's D_t and every feature's D_i of seed 0 against T (dashed: m/T, the share of a regular T-gon; values below 1e-4 drawn at 1e-4). Right: the rule's measures per T, mean over seeds — points when the median D_t·T/m ≥ ${POINT_SHARE_MIN}, features when max D_i > max D_t — with the majority regime written above.`,
       spec: plots.storageSpec(dots, measures, m, sub),
     },
     { caption: 'Hidden vectors of the training points (red) and feature directions (blue) of seed 0 at the smallest T, at the peak T* and at the largest T; each panel scaled to its longest vector.', spec: plots.vectorsSpec(arrows, shown.map((s) => `T = ${s.T}`), ['training points h_t', 'features W_i'], sub) },
