@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeRows } from '../src/data/normalize.js';
 import { resolveToyConfig } from '../src/config/toy.js';
 import { ConfigError } from '../src/config/errors.js';
+import { expandSweep, parseSet } from '../src/experiments/sweep/grid.js';
 import { STREAM, createToyTraining, drawSamples, evaluateLoss, instanceRngs, trainStep } from '../src/train/trainToy.js';
 
 const rowNorms = (x: Float32Array, rows: number, n: number) =>
@@ -31,6 +32,13 @@ describe('inputNorm config field', () => {
     expect('inputNorm' in resolveToyConfig({})).toBe(false);
     expect(resolveToyConfig({ inputNorm: 'unit' }).inputNorm).toBe('unit');
     expect(resolveToyConfig({ inputNorm: 'none' }).inputNorm).toBe('none');
+  });
+
+  it('is reachable from config files and sweep --set, one run per value, a bad value named in one line', () => {
+    const runs = expandSweep({ nFeatures: 10, nHidden: 2, sparsity: [0.9] }, [parseSet('inputNorm=none,unit')]);
+    expect(runs.map((r) => r.config.inputNorm)).toEqual(['none', 'unit']);
+    expect(new Set(runs.map((r) => r.id)).size).toBe(2);
+    expect(() => expandSweep({}, [parseSet('inputNorm=unit,l1')])).toThrow(/run inputNorm=l1: --input-norm must be none or unit/);
   });
 
   it('rejects other values in one line naming the flag and the choices', () => {
