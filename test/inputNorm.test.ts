@@ -3,7 +3,10 @@
 // while a config without it keeps its old resolved form.
 
 import { describe, expect, it } from 'vitest';
-import { normalizeRows } from '../src/data/normalize.js';
+import { normalizeRows, normalizeRowsWithImage } from '../src/data/normalize.js';
+import { sampleHidden, toyDistribution } from '../src/train/saeData.js';
+import { toySource } from '../src/train/library.js';
+import { Rng } from '../src/core/rng.js';
 import { resolveToyConfig } from '../src/config/toy.js';
 import { ConfigError } from '../src/config/errors.js';
 import { expandSweep, parseSet } from '../src/experiments/sweep/grid.js';
@@ -78,5 +81,41 @@ describe('unit-norm data in training', () => {
     const unitLoss = evaluateLoss(createToyTraining(config));
     // Same init, same draws: only the rescaling differs, so the losses must differ.
     expect(unitLoss[0]).not.toBeCloseTo(plainLoss[0], 6);
+  });
+});
+
+describe('SAEs on a unit-norm toy model', () => {
+  it('normalizeRowsWithImage divides x and h = W x by the same norm', () => {
+    const x = Float32Array.from([3, 4, 0, 0]);
+    const h = Float64Array.from([10, -5, 7, 7]);
+    normalizeRowsWithImage(x, h, 2, 2, 2);
+    expect(Array.from(x)).toEqual([Math.fround(0.6), Math.fround(0.8), 0, 0]);
+    expect(Array.from(h)).toEqual([2, -1, 7, 7]);
+  });
+
+  it('sampleHidden reads unit-norm samples and their h = W x when the toy config says so, raw ones otherwise', () => {
+    const n = 12;
+    const m = 3;
+    const rng = new Rng(5);
+    const W = Float32Array.from({ length: m * n }, () => rng.normal());
+    const draw = (inputNorm?: 'unit') => {
+      const toy = toySource(resolveToyConfig({ nFeatures: n, nHidden: m, sparsity: [0.7], ...(inputNorm ? { inputNorm } : {}) }), W);
+      const x = new Float32Array(40 * n);
+      const h = new Float64Array(40 * m);
+      sampleHidden({ toyW: W, dist: toyDistribution(toy, 0) }, new Rng(9), x, h, 40, toy);
+      return { x, h };
+    };
+    const unit = draw('unit');
+    const raw = draw();
+    const norms = rowNorms(unit.x, 40, n);
+    expect(norms.filter((v) => Math.abs(v - 1) < 1e-6).length).toBeGreaterThan(35);
+    for (const v of norms) expect(v === 0 || Math.abs(v - 1) < 1e-6).toBe(true);
+    expect(rowNorms(raw.x, 40, n).some((v) => Math.abs(v - 1) > 0.1)).toBe(true);
+    for (let t = 0; t < 40; t++)
+      for (let j = 0; j < m; j++) {
+        let s = 0;
+        for (let i = 0; i < n; i++) s += W[j * n + i] * unit.x[t * n + i];
+        expect(unit.h[t * m + j]).toBeCloseTo(s, 5);
+      }
   });
 });
