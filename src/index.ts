@@ -86,10 +86,13 @@ export { Rng } from './core/rng.js';
 export { probabilityFromSparsity, type FeatureDistribution } from './data/features.js';
 export { sampleBatch } from './data/skipSampler.js';
 export { geometricImportance, importancePerInstance } from './data/importance.js';
+export { normalizeRows } from './data/normalize.js';
 
 // Metrics: superposition (norms, interference, dimensionality, WᵀW) and recovery (cosines, MMCS, MCC).
 export { REPRESENTED_THRESHOLD, gramMatrix, superpositionMetrics, type SuperpositionMetrics } from './metrics/superposition.js';
 export { RECOVERY_THRESHOLDS, directionRecovery, featureLatentCosines, type DirectionRecovery } from './metrics/matching.js';
+// Finite data (Henighan et al. 2023): training points' hidden vectors and their dimensionality beside the features'.
+export { columnDimensionalities, hiddenVectors, storageMeasures, type StorageMeasures } from './metrics/memorization.js';
 export type { ActivityRecovery } from './metrics/recovery.js';
 export type { FiringRecovery } from './metrics/activity.js';
 export type { PairRecovery } from './metrics/pairActivity.js';

@@ -19,6 +19,7 @@ const badInputs: [string[], RegExp][] = [
   [['--model', 'tanh'], /--model.*relu, linear/],
   [['--optimizer', 'sgd'], /--optimizer.*adam, adamw/],
   [['--lr-schedule', 'step'], /--lr-schedule.*constant, linear, cosine/],
+  [['--input-norm', 'l1'], /--input-norm.*none, unit/],
   [['--seed', '-1'], /--seed must be an integer in \[0, 4294967295\]/],
   [['--bogus'], /unknown option '--bogus'/],
   [['stray'], /too many arguments/],

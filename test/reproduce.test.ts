@@ -36,7 +36,7 @@ import { VERSION } from '../src/version.js';
 import { SAE_ARCHS } from '../src/config/sae.js';
 import { runCli, tempDir } from './helpers/cli.js';
 
-const CLAIM_IDS = ['1-pentagon', '2-n20-geometry', '3-uniform-plateaus', '4-phase-diagram', '5-correlated-features', '6-critical-region', '7-sae-recovery'];
+const CLAIM_IDS = ['1-pentagon', '2-n20-geometry', '3-uniform-plateaus', '4-phase-diagram', '5-correlated-features', '6-critical-region', '7-sae-recovery', '9-double-descent'];
 const VERDICTS = ['reproduced', 'partly', 'not reproduced', 'not run'];
 
 interface VerdictEntry {
@@ -323,6 +323,28 @@ describe('reproduce --quick', () => {
       expect(svgs, c.id).toBe(c.verdict === 'not run' ? 0 : c.figures.length);
       if (c.verdict !== 'not run') expect(svgs, c.id).toBeGreaterThan(0);
     }
+  });
+
+  it('claim 9: per training set size the test and training loss, each seed\'s regime and measures; the peak and the switch; three figures', () => {
+    const c = verdicts.claims.find((x) => x.id === '9-double-descent')!;
+    const numbers = c.numbers as {
+      peak: { T: number; clear: boolean };
+      switch: { lastPoints: number | null; firstFeatures: number | null; holds: boolean };
+      perSize: { T: number; testLoss: { mean: number; perSeed: number[] }; trainLoss: { mean: number }; regimes: string[]; measures: { pointShare: number }[] }[];
+    };
+    const sizes = numbers.perSize.map((p) => p.T);
+    expect(sizes.length).toBeGreaterThanOrEqual(5);
+    expect([...sizes].sort((a, b) => a - b)).toEqual(sizes);
+    expect(sizes.slice(1, -1)).toContain(numbers.peak.T);
+    for (const p of numbers.perSize) {
+      expect(p.testLoss.perSeed).toHaveLength(c.config!.seeds!.length);
+      expect(p.regimes.every((r) => ['points', 'features', 'neither'].includes(r))).toBe(true);
+      expect(p.measures.every((m) => Number.isFinite(m.pointShare) && m.pointShare >= 0)).toBe(true);
+      expect(Number.isFinite(p.testLoss.mean) && Number.isFinite(p.trainLoss.mean)).toBe(true);
+    }
+    expect(typeof numbers.switch.holds).toBe('boolean');
+    expect(c.figures).toHaveLength(3);
+    expect(c.measured).toMatch(/T\*=\d+/);
   });
 
   it('figures/: every figure also as <claim id>-<k>.svg and .png', () => {

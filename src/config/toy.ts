@@ -45,6 +45,11 @@ export const toyConfigSchema = z.strictObject({
     .optional()
     .meta({ flag: '--num-epochs <E>', description: "train E epochs over a fixed dataset instead of --steps (the seed's mode)" }),
   datasetSize: z.number().int().min(1).max(1e8).default(100_000).meta({ flag: '--dataset-size <N>', description: 'samples in the fixed dataset of --num-epochs' }),
+  /** Optional so that configs without it (and their sweep run ids) stay as they were; absent means 'none'. */
+  inputNorm: z
+    .enum(['none', 'unit'])
+    .optional()
+    .meta({ flag: '--input-norm <norm>', description: "rescale every sample to ‖x‖ = 1 ('unit', Henighan et al. 2023) or not ('none', the default)" }),
   batchSize: z.number().int().min(1).max(1_000_000).default(1024).meta({ flag: '--batch-size <B>', description: 'samples per step' }),
   lr: z.number().gt(0).max(Number.MAX_VALUE).default(1e-3).meta({ flag: '--lr <lr>', description: 'learning rate' }),
   optimizer: z.enum(['adam', 'adamw']).default('adam').meta({ flag: '--optimizer <name>', description: 'optimizer' }),

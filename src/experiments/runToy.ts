@@ -8,10 +8,9 @@ import type { ToyConfig } from '../config/toy.js';
 import { SafetensorsError, decodeSafetensors, encodeSafetensors } from '../core/safetensors.js';
 import { DamagedFileError } from './faults.js';
 import { writeFileAtomic, writeJson } from './store.js';
-import { DivergenceError, STREAM, createToyTraining, instanceRngs, type ToyTraining } from '../train/trainToy.js';
+import { DivergenceError, STREAM, createToyTraining, drawSamples, instanceRngs, type ToyTraining } from '../train/trainToy.js';
 import { toyMetrics, type ToyMetrics } from '../train/toyMetrics.js';
 import { configFromJson, toyConfigJson, toyHistoryCsv, toyMetricsJson, toyWeightsFile } from '../train/toyFiles.js';
-import { sampleBatch } from '../data/skipSampler.js';
 import { CheckpointMismatchError, restoreToyCheckpoint, toyCheckpoint, type ToyCheckpointMeta } from '../train/checkpoint.js';
 import { trainToyParallel } from '../train/toyWorkers.js';
 
@@ -70,7 +69,7 @@ export function dataSample(
   const { config, dist } = training;
   const n = config.nFeatures;
   const x = new Float32Array(dist.nInstances * samplesPerInstance * n); // [inst, batch, feat]
-  sampleBatch(dist, instanceRngs(training.streamKeys, STREAM.sample), x, samplesPerInstance);
+  drawSamples(config, dist, instanceRngs(training.streamKeys, STREAM.sample), x, samplesPerInstance);
   const values: number[] = [];
   const activeCounts: number[] = [];
   const sparsity: number[] = [];

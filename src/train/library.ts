@@ -170,6 +170,7 @@ export function toySource(config: ToyConfig, W: Float32Array): ToySource {
     W,
     featureProbability: featureDistribution(config).featureProbability,
     seed: config.seed,
+    ...(config.inputNorm === undefined ? {} : { inputNorm: config.inputNorm }),
   };
 }
 

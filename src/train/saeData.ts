@@ -5,6 +5,7 @@
 import { Rng } from '../core/rng.js';
 import type { FeatureDistribution } from '../data/features.js';
 import { sampleInstanceProjected } from '../data/skipSampler.js';
+import { normalizeRowsWithImage } from '../data/normalize.js';
 import type { SaeConfig, SaeSpec } from '../config/sae.js';
 
 /** Stream ids: Rng.stream(seed, SAE_STREAM, toyInstance, saeSeed, purpose). */
@@ -18,6 +19,8 @@ export interface ToySource {
   W: Float32Array; // [inst, hidden, feat]
   featureProbability: Float64Array; // [inst, feat]
   seed: number;
+  /** 'unit': the toy model was trained on samples rescaled to ‖x‖ = 1, so the SAEs read those too. */
+  inputNorm?: 'none' | 'unit';
 }
 
 /** One toy instance as an SAE's data source. */
@@ -37,8 +40,10 @@ export function toyDistribution(toy: ToySource, toyInstance: number): FeatureDis
 
 /**
  * Fresh x [batch, feat] from the instance's distribution and h = W x [batch, hidden], h built from
- * the active entries as they are drawn (bit-identical to a scan of x; features.ts).
+ * the active entries as they are drawn (bit-identical to a scan of x; features.ts); both rescaled
+ * to ‖x‖ = 1 when the toy model was trained so.
  */
 export function sampleHidden(source: HiddenSource, rng: Rng, x: Float32Array, h: Float64Array, batchSize: number, toy: ToySource): void {
   sampleInstanceProjected(source.dist, 0, rng, x, batchSize, source.toyW, toy.nHidden, h);
+  if (toy.inputNorm === 'unit') normalizeRowsWithImage(x, h, batchSize, toy.nFeatures, toy.nHidden);
 }

@@ -7,6 +7,7 @@ import { adamStepAt, createAdamState, type AdamOptions, type AdamState } from '.
 import { learningRateInto, type LrSchedule } from '../core/schedule.js';
 import { probabilityFromSparsity, type FeatureDistribution } from '../data/features.js';
 import { sampleBatch } from '../data/skipSampler.js';
+import { normalizeRows } from '../data/normalize.js';
 import { geometricImportance, importancePerInstance } from '../data/importance.js';
 import type { ToyModelGrads, ToyModelParams, ToyModelShape } from '../kernels/toy/types.js';
 import { createGrads, createParams, createWorkspace, initParams, lossAndGradients, type ToyModelWorkspace } from '../models/toyModel.js';
@@ -193,10 +194,20 @@ export function createToyTraining(fullConfig: ToyConfig, options: ToyTrainingOpt
   };
   if (config.dataMode === 'epochs' && options.withDataset !== false) {
     training.dataset = new Float32Array(nInstances * config.datasetSize * config.nFeatures);
-    sampleBatch(dist, training.dataRngs, training.dataset, config.datasetSize);
+    drawSamples(config, dist, training.dataRngs, training.dataset, config.datasetSize);
     training.order = Array.from({ length: nInstances }, () => new Uint32Array(config.datasetSize));
   }
   return training;
+}
+
+/**
+ * Fresh samples for every instance ([inst, rows, feat]), each from its own stream, rescaled to
+ * unit norm when the config asks for it: the one way training data, a fixed dataset and the
+ * evaluation set are drawn, so all three follow the same distribution.
+ */
+export function drawSamples(config: ToyConfig, dist: FeatureDistribution, rngs: readonly Rng[], x: Float32Array, rows: number): void {
+  sampleBatch(dist, rngs, x, rows);
+  if (config.inputNorm === 'unit') normalizeRows(x, dist.nInstances * rows, config.nFeatures);
 }
 
 /** Draw this epoch's order of the fixed dataset, per instance. */
@@ -213,7 +224,7 @@ export function shuffleEpoch(training: ToyTraining): void {
 function loadBatch(training: ToyTraining, step: number): number {
   const { config, dist, x } = training;
   if (config.dataMode === 'steps') {
-    sampleBatch(dist, training.dataRngs, x, config.batchSize);
+    drawSamples(config, dist, training.dataRngs, x, config.batchSize);
     return config.batchSize;
   }
   const n = config.nFeatures;
@@ -302,7 +313,7 @@ export function evaluateLoss(training: ToyTraining): Float64Array {
   const chunkLoss = new Float64Array(shape.nInstances);
   for (let done = 0; done < config.evalSize; done += config.batchSize) {
     const size = Math.min(config.batchSize, config.evalSize - done);
-    sampleBatch(dist, rngs, x, size);
+    drawSamples(config, dist, rngs, x, size);
     lossAndGradients(shape, training.params, x, size, training.importance, workspace, chunkLoss);
     for (let k = 0; k < shape.nInstances; k++) total[k] += chunkLoss[k] * size;
   }

@@ -35,6 +35,14 @@ const SEED_REGIME = {
   own: { datasetSize: 100_000, numEpochs: 5 },
   sparsity: [0.7, 0.75, 0.8, 0.82, 0.84, 0.85, 0.86, 0.87, 0.9, 0.93, 0.95],
 };
+/**
+ * Claim 9 (Henighan et al. 2023 scaled down): n=150, m=2, S=0.97 (~4.5 active features per
+ * sample), unit-norm samples, full-batch AdamW (weight decay 1e-2) with a 5% warm-up and a cosine
+ * decay to 0. The full run keeps the paper's lr × steps (50) and lr × weight decay × steps (0.5).
+ */
+const DOUBLE_DESCENT = { nFeatures: 150, nHidden: 2, sparsity: 0.97, weightDecay: 1e-2, warmupFraction: 0.05 };
+/** T log-spaced from `from` to `to`, rounded, distinct. */
+const logSizes = (from: number, to: number, count: number) => [...new Set(Array.from({ length: count }, (_, i) => Math.round(from * Math.pow(to / from, i / (count - 1)))))];
 const ADAM = { optimizer: 'adam' as const };
 /** The paper's notebook: AdamW (PyTorch's default weight decay 0.01), W init std ≈ 0.02. */
 const NOTEBOOK = { optimizer: 'adamw' as const, weightDecay: 0.01, initStd: 0.02 };
@@ -64,6 +72,7 @@ export function budget(quick: boolean) {
         sae: { steps: 4000, batchSize: 512, seeds: 3, sparsity: [0, 0.7, 0.9, 0.95, 0.99] },
         recoveryMap: { steps: 1000, batchSize: 128, seeds: 2, sparsity: [0, 0.9, 0.99], dictSize: [10, 40], evalSize: 10_000 },
         correlated: { steps: 4000, batchSize: 512, lr: 3e-3, seeds: 5, restarts: 4, sparsity: 0.9 },
+        doubleDescent: { ...DOUBLE_DESCENT, steps: 800, lr: 2e-2, seeds: 3, datasetSizes: logSizes(3, 900, 7) },
         uniform: {
           maxInverseDensity: 20,
           windows: UNIFORM_WINDOWS,
@@ -114,6 +123,7 @@ export function budget(quick: boolean) {
          */
         recoveryMap: { steps: 5000, batchSize: 128, seeds: 3, sparsity: [0, 0.7, 0.9, 0.99], dictSize: [10, 20, 40], evalSize: 20_000 },
         correlated: { steps: 10_000, batchSize: 1024, lr: 1e-3, seeds: 10, restarts: 4, sparsity: 0.9 },
+        doubleDescent: { ...DOUBLE_DESCENT, steps: 5000, lr: 1e-2, seeds: 4, datasetSizes: logSizes(3, 1500, 12) },
         uniform: {
           maxInverseDensity: 20,
           windows: UNIFORM_WINDOWS,

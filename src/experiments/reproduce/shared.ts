@@ -54,6 +54,8 @@ export interface PackedResult {
   metrics: InstanceMetrics[];
   W: Float32Array; // [inst, hidden, feat]
   featureProbability: Float64Array; // [inst, feat]
+  /** Each instance's stream key (its seed, its index among that seed's instances): redraws its data. */
+  streamKeys: StreamKey[];
   seconds: number;
 }
 
@@ -74,6 +76,10 @@ export interface PackedBase {
   /** Epoch mode (the seed's): E epochs over a fixed dataset of datasetSize samples, instead of `steps`. */
   numEpochs?: number;
   datasetSize?: number;
+  lrSchedule?: 'constant' | 'linear' | 'cosine';
+  warmupSteps?: number;
+  /** 'unit': every sample rescaled to ‖x‖ = 1 (Henighan et al. 2023). */
+  inputNorm?: 'none' | 'unit';
 }
 
 export async function trainPacked(
@@ -109,6 +115,7 @@ export async function trainPacked(
     metrics,
     W: training.params.W,
     featureProbability: training.dist.featureProbability,
+    streamKeys,
     seconds: (performance.now() - started) / 1000,
   };
 }
