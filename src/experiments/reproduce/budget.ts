@@ -63,6 +63,7 @@ export function budget(quick: boolean) {
         phase: { steps: 3000, batchSize: 512, lr: 3e-3, seeds: 3, importance: [0.1, 0.3, 0.5, 1, 2, 3, 10], density: [0.01, 0.03, 0.1, 0.3, 1] },
         sae: { steps: 4000, batchSize: 512, seeds: 3, sparsity: [0, 0.7, 0.9, 0.95, 0.99] },
         correlated: { steps: 4000, batchSize: 512, lr: 3e-3, seeds: 5, restarts: 4, sparsity: 0.9 },
+        absorption: { toySteps: 3000, toyBatchSize: 512, toyLr: 3e-3, steps: 800, batchSize: 512, seeds: 3 },
         uniform: {
           maxInverseDensity: 20,
           windows: UNIFORM_WINDOWS,
@@ -108,6 +109,7 @@ export function budget(quick: boolean) {
         },
         sae: { steps: 10_000, batchSize: 1024, seeds: 3, sparsity: [0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99] },
         correlated: { steps: 10_000, batchSize: 1024, lr: 1e-3, seeds: 10, restarts: 4, sparsity: 0.9 },
+        absorption: { toySteps: 10_000, toyBatchSize: 1024, toyLr: 1e-3, steps: 5000, batchSize: 1024, seeds: 5 },
         uniform: {
           maxInverseDensity: 20,
           windows: UNIFORM_WINDOWS,
