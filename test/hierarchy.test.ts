@@ -138,3 +138,15 @@ describe('hierarchy in a toy config', () => {
     expect('hierarchy' in featureDistribution(resolveToyConfig({}))).toBe(false);
   });
 });
+
+describe('hierarchy and prefixes from a sweep', () => {
+  it('--set hierarchy sweeps runs, --set prefixes sets the matryoshka prefixes, bad values name the field', async () => {
+    const { expandSweep, parseSet } = await import('../src/experiments/sweep/grid.js');
+    const base = { nFeatures: 12, sae: { arch: ['matryoshka'], dictSize: [12] } };
+    const runs = expandSweep(base, [parseSet('hierarchy=2,3'), parseSet('prefixes=3,6')]);
+    expect(runs.map((r) => r.config.hierarchy)).toEqual([2, 3]);
+    expect(runs.map((r) => r.sae?.prefixes)).toEqual([[3, 6], [3, 6]]);
+    expect(() => expandSweep(base, [parseSet('prefixes=6,3')])).toThrow(/--prefixes must increase strictly/);
+    expect(() => expandSweep(base, [parseSet('hierarchy=4')])).toThrow(/hierarchy=4: --hierarchy: 4 parents with their children need 16 features, more than --sparse-dim 12/);
+  });
+});
