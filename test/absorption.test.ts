@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { AbsorptionAccumulator, latentOfFeatures } from '../src/metrics/absorption.js';
 import { trainSaes, trainToyModel } from '../src/train/library.js';
+import { saeSummaryTable } from '../src/cli/summary.js';
 
 describe('absorption on hand-built cases', () => {
   // Features: parent 0 with children 1, 2; parent 3 with child 4. Latents: 0 ↔ feature 0,
@@ -62,9 +63,13 @@ describe('absorption in the SAE metrics', () => {
     const sae = { arch: ['batchtopk' as const, 'matryoshka' as const], dictSize: [8], saeSteps: 200, saeEvalSize: 3000 };
     const plain = trainSaes(trainToyModel(base), sae);
     for (const s of plain.saes) expect('absorption' in s.metrics).toBe(false);
+    expect(saeSummaryTable(plain.saes).split('\n')[0]).not.toContain('absorption');
     const toy = trainToyModel({ ...base, hierarchy: 2, hierarchyChildren: 3 });
     const { saes } = trainSaes(toy, sae);
     expect(saes.map((s) => s.metrics.arch)).toEqual(['batchtopk', 'matryoshka']);
+    const table = saeSummaryTable(saes).split('\n');
+    expect(table[0]).toMatch(/ absorption$/);
+    saes.forEach((s, r) => expect(table[2 + r].trim().split(/\s+/).pop()).toBe(s.metrics.absorption === null ? '-' : s.metrics.absorption!.toFixed(3)));
     for (const s of saes) {
       const perParent = s.metrics.absorptionPerParent!;
       expect(perParent.map((p) => p.parent)).toEqual([0, 4]);
