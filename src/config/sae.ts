@@ -32,7 +32,7 @@ export const saeConfigSchema = z.strictObject({
     .min(1)
     .optional()
     .meta({ flag: '--k <k...>', description: 'active latents for topk/batchtopk/matryoshka (default: round(n(1 − S)), at least 1)', note: 'and at most --dict-size' }),
-  /** matryoshka's inner prefix sizes g₁ < g₂ < …; the whole dictionary is always the last prefix. Default: defaultPrefixes(d). */
+  /** matryoshka's inner prefix sizes g₁ < g₂ < …; the whole dictionary is always the last prefix. Default: matryoshkaPrefixes(undefined, d). */
   prefixes: z
     .array(z.number().int().min(1).max(100_000))
     .min(1)
