@@ -26,6 +26,7 @@ export { DEFAULT_SPARSITY, configWarnings, resolveToyConfig, toyConfigSchema, ty
 export {
   SAE_ARCHS,
   expandSaeGrid,
+  matryoshkaPrefixes,
   resolveSaeConfig,
   saeConfigSchema,
   type SaeArch,
@@ -81,14 +82,15 @@ export type { Activation, FloatArray, ToyModelGrads, ToyModelParams, ToyModelSha
 export { SAE_ARCHITECTURES, saeArchitecture } from './models/sae/index.js';
 export type { SaeArchitecture, SaeBatch, SaeGrads, SaeHyper, SaeLoss, SaeParams, SaeShape, SaeState, SaeStep, SaeWorkspace } from './models/sae/types.js';
 
-// Data: sparse features x_i = [u_i < p_i]·v_i and their importance, drawn from seedable streams.
+// Data: sparse features x_i = [u_i < p_i]·v_i (optionally hierarchical) and their importance, drawn from seedable streams.
 export { Rng } from './core/rng.js';
 export { probabilityFromSparsity, type FeatureDistribution } from './data/features.js';
 export { sampleBatch } from './data/skipSampler.js';
+export { applyHierarchy, contiguousHierarchy, type FeatureHierarchy, type HierarchyGroup } from './data/hierarchy.js';
 export { geometricImportance, importancePerInstance } from './data/importance.js';
 export { normalizeRows } from './data/normalize.js';
 
-// Metrics: superposition (norms, interference, dimensionality, WᵀW) and recovery (cosines, MMCS, MCC).
+// Metrics: superposition (norms, interference, dimensionality, WᵀW), recovery (cosines, MMCS, MCC), absorption.
 export { REPRESENTED_THRESHOLD, gramMatrix, superpositionMetrics, type SuperpositionMetrics } from './metrics/superposition.js';
 export { RECOVERY_THRESHOLDS, directionRecovery, featureLatentCosines, type DirectionRecovery } from './metrics/matching.js';
 // Finite data (Henighan et al. 2023): training points' hidden vectors and their dimensionality beside the features'.
@@ -97,6 +99,7 @@ export type { ActivityRecovery } from './metrics/recovery.js';
 export type { FiringRecovery } from './metrics/activity.js';
 export type { PairRecovery } from './metrics/pairActivity.js';
 export type { ReconstructionRecovery } from './metrics/reconstruction.js';
+export { AbsorptionAccumulator, type AbsorptionResult, type ParentAbsorption } from './metrics/absorption.js';
 
 // Files as bytes: safetensors, and the files of a results folder.
 export { SafetensorsError, decodeSafetensors, encodeSafetensors, type DecodedSafetensors, type Tensor, type TensorMap } from './core/safetensors.js';

@@ -36,7 +36,7 @@ import { VERSION } from '../src/version.js';
 import { SAE_ARCHS } from '../src/config/sae.js';
 import { runCli, tempDir } from './helpers/cli.js';
 
-const CLAIM_IDS = ['1-pentagon', '2-n20-geometry', '3-uniform-plateaus', '4-phase-diagram', '5-correlated-features', '6-critical-region', '7-sae-recovery', '9-double-descent'];
+const CLAIM_IDS = ['1-pentagon', '2-n20-geometry', '3-uniform-plateaus', '4-phase-diagram', '5-correlated-features', '6-critical-region', '7-sae-recovery', '9-double-descent', '10-absorption'];
 const VERDICTS = ['reproduced', 'partly', 'not reproduced', 'not run'];
 
 interface VerdictEntry {
@@ -306,6 +306,23 @@ describe('reproduce --quick', () => {
             expect(p!.mean).toBeLessThanOrEqual(p!.max);
           }
     expect(c7.figures.length).toBe(2);
+  });
+
+  it('claim 10: absorption and L0 for batchtopk and matryoshka at every SAE seed, the rule\'s parts, one figure', () => {
+    const c = verdicts.claims.find((v) => v.id === '10-absorption')!;
+    const numbers = c.numbers as { judgement: { pairs: number; premise: boolean; equalL0: boolean }; perSae: { arch: string; seed: number; absorption: number | null; l0: number }[] };
+    const seeds = c.config!.saeSeeds!;
+    expect(numbers.perSae.map((r) => `${r.arch}/${r.seed}`).sort()).toEqual(['batchtopk', 'matryoshka'].flatMap((a) => seeds.map((s) => `${a}/${s}`)).sort());
+    for (const r of numbers.perSae) {
+      if (r.absorption !== null) {
+        expect(r.absorption).toBeGreaterThanOrEqual(0);
+        expect(r.absorption).toBeLessThanOrEqual(1);
+      }
+      expect(r.l0).toBeGreaterThan(0);
+    }
+    expect(typeof numbers.judgement.premise).toBe('boolean');
+    expect(c.measured).toMatch(/batchtopk .* vs matryoshka .*L0/);
+    expect(c.figures).toHaveLength(1);
   });
 
   it('report.html: one page, offline, the verdict table first, a figure per implemented claim', () => {

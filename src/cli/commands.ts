@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config/errors.js';
-import { resolveSaeConfig, type SaeConfig } from '../config/sae.js';
+import { checkPrefixes, resolveSaeConfig, type SaeConfig } from '../config/sae.js';
 import { configWarnings, resolveToyConfig, type ToyConfig } from '../config/toy.js';
 import { InterruptedError, hasCheckpoint, readRunConfig, runToyExperiment } from '../experiments/runToy.js';
 import { isFreshDir } from '../experiments/store.js';
@@ -29,6 +29,7 @@ function resolveSae(options: Record<string, unknown>, nFeatures: number): SaeCon
   const smallestDict = Math.min(...(config.dictSize ?? [nFeatures]));
   for (const k of config.k ?? [])
     if (k > smallestDict) throw new UsageError(`--k must be at most the dictionary size (got k = ${k} > ${smallestDict})`);
+  if (config.prefixes) checkPrefixes(config.prefixes, smallestDict);
   return config;
 }
 

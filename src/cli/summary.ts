@@ -21,6 +21,8 @@ export function toySummaryTable(metrics: ToyMetrics, nFeatures: number): string 
 }
 
 export function saeSummaryTable(results: readonly SaeResult[]): string {
+  // An absorption column only when the toy run has hierarchical features (and so a value to show).
+  const absorption = results.some((r) => r.evaluation.absorption);
   const rows = results.map(({ spec, evaluation: e }) => [
     String(spec.index),
     String(spec.sparsity),
@@ -34,6 +36,8 @@ export function saeSummaryTable(results: readonly SaeResult[]): string {
     e.represented.mcc.toFixed(3),
     e.activity.l0.toFixed(2),
     String(e.activity.deadLatents),
+    ...(absorption ? [e.absorption?.mean?.toFixed(3) ?? '-'] : []),
   ]);
-  return formatTable(['sae', 'sparsity', 'arch', 'dict', 'param', 'seed', 'represented', 'recovered@0.9', 'MMCS', 'MCC', 'L0', 'dead'], rows);
+  const columns = ['sae', 'sparsity', 'arch', 'dict', 'param', 'seed', 'represented', 'recovered@0.9', 'MMCS', 'MCC', 'L0', 'dead'];
+  return formatTable(absorption ? [...columns, 'absorption'] : columns, rows);
 }

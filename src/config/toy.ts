@@ -9,6 +9,9 @@ import { z } from 'zod';
 import { ConfigError, firstIssueMessage } from './errors.js';
 import { fieldFlags, type FieldFlag } from './flags.js';
 
+/** Children per parent when --hierarchy is given without --hierarchy-children. */
+export const DEFAULT_HIERARCHY_CHILDREN = 3;
+
 /** The seed's default experiment: its phase regions (0.1–0.7, 0.82–0.87, 0.9+) on one grid. */
 export const DEFAULT_SPARSITY = [0.1, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99];
 
@@ -72,6 +75,26 @@ export const toyConfigSchema = z.strictObject({
     .meta({ flag: '--seed <seed>', description: 'random seed (same seed + same config → same numbers)' }),
   evalSize: z.number().int().min(1).max(1e8).default(100_000).meta({ flag: '--eval-size <N>', description: 'fresh samples on which the final loss is measured' }),
   historyEvery: z.number().int().min(1).max(1e9).default(100).meta({ description: 'steps between rows of history.csv' }),
+  // Hierarchical features (src/data/hierarchy.ts). Optional with no schema default, so a config
+  // without them resolves, prints and hashes exactly as before they existed.
+  hierarchy: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .optional()
+    .meta({ flag: '--hierarchy <G>', description: 'hierarchical features: G parents, each followed by its children; a child fires only with its parent (off by default)' }),
+  hierarchyChildren: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .meta({ flag: '--hierarchy-children <C>', description: `children per parent of --hierarchy (default ${DEFAULT_HIERARCHY_CHILDREN})` }),
+  hierarchyMode: z
+    .enum(['independent', 'exclusive'])
+    .optional()
+    .meta({ flag: '--hierarchy-mode <mode>', description: "children of an active parent: each on its own, or at most one (default independent)" }),
 });
 
 /** A toy config as written by hand or in a file: every field optional, defaults filled in by resolveToyConfig. */
@@ -110,11 +133,24 @@ export function resolveToyConfig(input: unknown): ToyConfig {
   }
   if (c.importance && c.importance.length !== c.nFeatures)
     throw new ConfigError(`--importance must have ${c.nFeatures} values (--sparse-dim), got ${c.importance.length}`);
+  checkHierarchy(c);
   const dataMode = c.numEpochs === undefined ? 'steps' : 'epochs';
   const batchesPerEpoch = Math.ceil(c.datasetSize / c.batchSize);
   const totalSteps = dataMode === 'steps' ? c.steps : c.numEpochs! * batchesPerEpoch;
   const weightDecay = c.weightDecay ?? (c.optimizer === 'adamw' ? 0.01 : 0);
   return { ...c, weightDecay, totalSteps, dataMode };
+}
+
+/** The hierarchy's groups must fit in the features; its two modifiers mean nothing without it. */
+function checkHierarchy(c: z.output<typeof toyConfigSchema>): void {
+  if (c.hierarchy === undefined) {
+    if (c.hierarchyChildren !== undefined) throw new ConfigError('--hierarchy-children needs --hierarchy (the number of parents)');
+    if (c.hierarchyMode !== undefined) throw new ConfigError('--hierarchy-mode needs --hierarchy (the number of parents)');
+    return;
+  }
+  const size = c.hierarchy * (1 + (c.hierarchyChildren ?? DEFAULT_HIERARCHY_CHILDREN));
+  if (size > c.nFeatures)
+    throw new ConfigError(`--hierarchy: ${c.hierarchy} parents with their children need ${size} features, more than --sparse-dim ${c.nFeatures}`);
 }
 
 /** Warnings that do not stop a run (e.g. no compression at all). */

@@ -3,7 +3,9 @@
 // v is drawn on (0, 1] so that an active feature is never exactly 0 (zero means inactive).
 // This file holds the distribution; importance.ts the importance I_i of each feature. The batches
 // are drawn by skipSampler.ts (geometric skips, with skipTable.ts), float32 ones in WebAssembly
-// by wasmSampler.ts.
+// by wasmSampler.ts; hierarchy.ts makes some features depend on others (parents and children).
+
+import type { FeatureHierarchy } from './hierarchy.js';
 
 /** Where sparse features come from: per instance and feature, the probability p_i that x_i is active. */
 export interface FeatureDistribution {
@@ -11,6 +13,8 @@ export interface FeatureDistribution {
   nFeatures: number;
   /** Probability that each feature is active. // [inst, feat] */
   featureProbability: Float64Array;
+  /** Parents and children (hierarchy.ts): a child's probability is then its probability given its parent. */
+  hierarchy?: FeatureHierarchy;
 }
 
 /** p[inst, feat] = 1 − sparsity[inst], the same for every feature of an instance. */

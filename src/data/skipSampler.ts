@@ -15,6 +15,7 @@
 
 import type { Rng } from '../core/rng.js';
 import type { FeatureDistribution } from './features.js';
+import { applyHierarchy } from './hierarchy.js';
 import { NO_TABLE, SHIFT as TABLE_SHIFT, TWO_POW_MINUS_32 as TABLE_UNIT, columnTable, tableCache } from './skipTable.js';
 import { sampleInWasm } from './wasmSampler.js';
 
@@ -34,6 +35,7 @@ export function sampleInstance(
   batchSize: number,
 ): void {
   sampleColumns(dist, instance, rng, x, batchSize, null, 0, null);
+  if (dist.hierarchy) applyHierarchy(dist.hierarchy, x, instance * batchSize * dist.nFeatures, batchSize, dist.nFeatures);
 }
 
 /**
@@ -52,7 +54,25 @@ export function sampleInstanceProjected(
   h: Float64Array,
 ): void {
   h.fill(0, 0, batchSize * m);
-  sampleColumns(dist, instance, rng, x, batchSize, W, m, h);
+  if (!dist.hierarchy) {
+    sampleColumns(dist, instance, rng, x, batchSize, W, m, h);
+    return;
+  }
+  // The hierarchy changes x after the draw, so h is made from the final x: the same sum, in the same order.
+  sampleInstance(dist, instance, rng, x, batchSize);
+  projectRows(x, instance * batchSize * dist.nFeatures, batchSize, dist.nFeatures, W, m, h);
+}
+
+/** h[s, j] = Σ_i W[j, i] x[s, i] over the nonzero x in increasing i, for the rows of a block of x starting at base. */
+function projectRows(x: Float32Array | Float64Array, base: number, batchSize: number, n: number, W: ArrayLike<number>, m: number, h: Float64Array): void {
+  for (let s = 0; s < batchSize; s++) {
+    const row = base + s * n;
+    for (let i = 0; i < n; i++) {
+      const v = x[row + i];
+      if (v === 0) continue;
+      for (let j = 0; j < m; j++) h[s * m + j] += W[j * n + i] * v;
+    }
+  }
 }
 
 /** The stream's state words while a column is drawn. */

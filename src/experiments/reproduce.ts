@@ -13,6 +13,7 @@ import { CLAIM4, claimPhase } from './reproduce/phase.js';
 import { CLAIM7, claimSae } from './reproduce/sae.js';
 import { CLAIM5, claimCorrelated } from './reproduce/correlated.js';
 import { CLAIM9, claimDoubleDescent } from './reproduce/doubleDescent.js';
+import { CLAIM10, claimAbsorption } from './reproduce/absorption.js';
 import type { ClaimResult } from './reproduce/shared.js';
 
 export type { ClaimResult, Figure, SettingDiff, Verdict } from './reproduce/shared.js';
@@ -22,6 +23,7 @@ export { criticalVerdict, judgeRegime, localMaxima, peakCause } from './reproduc
 export { classifyPhase } from './reproduce/phase.js';
 export { anticorrelatedHolds, arrangementRatio, correlatedHolds, judgeCondition, pairLoss, relabel, samplePairs, solutionGeometry } from './reproduce/correlatedRules.js';
 export { classifyStorage, doubleDescentVerdict, interiorPeak, majorityRegime, storageSwitch } from './reproduce/doubleDescentRules.js';
+export { judgeAbsorption } from './reproduce/absorptionRules.js';
 export { betweenPlateaus, dimensionalityPeaks, inverseDensityGrid, plateauWidth, uniformVerdict, windowHalfWidth } from './reproduce/uniformRules.js';
 
 export interface ReproduceOptions {
@@ -72,7 +74,8 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
   const c7 = wanted(CLAIM7.id) && n20 ? await timed('claim 7 (SAE recovery)', () => claimSae(b, n20)) : skip(CLAIM7);
   const c5 = wanted(CLAIM5.id) ? await timed('claim 5 (correlated pairs, n=4 m=2)', () => claimCorrelated(b)) : skip(CLAIM5);
   const c9 = wanted(CLAIM9.id) ? await timed('claim 9 (double descent, n=150 m=2)', () => claimDoubleDescent(b, workers, log)) : skip(CLAIM9);
-  const claims: ClaimResult[] = [c1, c2, c3, c4, c5, c6, c7, c9];
+  const c10 = wanted(CLAIM10.id) ? await timed('claim 10 (absorption, matryoshka vs batchtopk)', () => claimAbsorption(b)) : skip(CLAIM10);
+  const claims: ClaimResult[] = [c1, c2, c3, c4, c5, c6, c7, c9, c10];
   const cpu = process.cpuUsage(cpuStarted);
   return { version: VERSION, quick: options.quick, startedAt, runtimeSeconds: (performance.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, claims };
 }

@@ -5,6 +5,7 @@
 
 import { directionRecovery, featureLatentCosines, matchedPairs, type DirectionRecovery } from '../metrics/matching.js';
 import { ActivityAccumulator, type ActivityRecovery } from '../metrics/recovery.js';
+import { AbsorptionAccumulator, latentOfFeatures, type AbsorptionResult } from '../metrics/absorption.js';
 import { REPRESENTED_THRESHOLD, superpositionMetrics } from '../metrics/superposition.js';
 import { SAE_PURPOSE, saeRng, sampleHidden } from './saeData.js';
 import type { SaeSpec } from '../config/sae.js';
@@ -21,6 +22,8 @@ export interface SaeEvaluation {
   activity: ActivityRecovery; // pairs: the matching over represented features
   /** Distinct represented features that are the nearest true feature of some live latent. */
   uniqueness: number;
+  /** Only when the toy run has hierarchical features: absorption of each parent (metrics/absorption.ts). */
+  absorption?: AbsorptionResult;
 }
 
 export function meanOf(values: readonly number[]): number {
@@ -40,6 +43,11 @@ export function evaluateSaeInstance(training: SaeTraining, group: SaeGroup, inst
   const all = directionRecovery(cosines, allFeatures);
 
   const accumulator = new ActivityAccumulator(n, d, m, instance.params.b_dec, matchedPairs(representedFeatures, represented.matchedLatent));
+  // Absorption is judged on the same matching as the per-pair activity metrics.
+  const hierarchy = instance.dist.hierarchy;
+  const absorption = hierarchy
+    ? new AbsorptionAccumulator(hierarchy.groups, latentOfFeatures(n, representedFeatures, represented.matchedLatent), n, d)
+    : undefined;
   const rng = saeRng(toy, config, instance.spec, SAE_PURPOSE.evaluation);
   const B = config.saeBatchSize;
   for (let done = 0; done < config.saeEvalSize; done += B) {
@@ -48,6 +56,7 @@ export function evaluateSaeInstance(training: SaeTraining, group: SaeGroup, inst
     instance.step.batchSize = size;
     arch.encode(instance.step);
     accumulator.add(x, ws.z, h, ws.hHat, size);
+    absorption?.add(x, ws.z, size);
   }
   const activity = accumulator.result();
 
@@ -59,7 +68,9 @@ export function evaluateSaeInstance(training: SaeTraining, group: SaeGroup, inst
     for (const i of representedFeatures) if (cosines[i][l] > bestCos) [best, bestCos] = [i, cosines[i][l]];
     if (best >= 0) nearest.add(best);
   }
-  return { representedFeatures, cosines, represented, all, activity, uniqueness: nearest.size };
+  const result: SaeEvaluation = { representedFeatures, cosines, represented, all, activity, uniqueness: nearest.size };
+  if (absorption) result.absorption = absorption.result();
+  return result;
 }
 
 /** Every SAE of a training measured against the ground truth, in SAE index order, with views of its parameters. */

@@ -8,7 +8,7 @@
 import type { ToyConfig, ToyConfigInput } from '../config/toy.js';
 import { resolveToyConfig } from '../config/toy.js';
 import { expandSaeGrid, resolveSaeConfig, type SaeConfig, type SaeConfigInput, type SaeSpec } from '../config/sae.js';
-import { createToyTraining, featureDistribution, trainStep, type HistoryRow, type ToyTraining } from './trainToy.js';
+import { createToyTraining, featureDistribution, toyHierarchy, trainStep, type HistoryRow, type ToyTraining } from './trainToy.js';
 import { toyMetrics, type ToyMetrics } from './toyMetrics.js';
 import { configFromJson, readToyWeights, toyConfigJson, toyHistoryCsv, toyMetricsJson, toyWeightsFile } from './toyFiles.js';
 import { createSaeTraining, saeTrainStep, type SaeHistoryRow, type SaeTraining, type ToySource } from './trainSae.js';
@@ -171,6 +171,7 @@ export function toySource(config: ToyConfig, W: Float32Array): ToySource {
     featureProbability: featureDistribution(config).featureProbability,
     seed: config.seed,
     ...(config.inputNorm === undefined ? {} : { inputNorm: config.inputNorm }),
+    ...(config.hierarchy !== undefined ? { hierarchy: toyHierarchy(config) } : {}),
   };
 }
 

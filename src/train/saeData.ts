@@ -4,6 +4,7 @@
 
 import { Rng } from '../core/rng.js';
 import type { FeatureDistribution } from '../data/features.js';
+import type { FeatureHierarchy } from '../data/hierarchy.js';
 import { sampleInstanceProjected } from '../data/skipSampler.js';
 import { normalizeRowsWithImage } from '../data/normalize.js';
 import type { SaeConfig, SaeSpec } from '../config/sae.js';
@@ -21,6 +22,8 @@ export interface ToySource {
   seed: number;
   /** 'unit': the toy model was trained on samples rescaled to ‖x‖ = 1, so the SAEs read those too. */
   inputNorm?: 'none' | 'unit';
+  /** The toy run's hierarchical features (--hierarchy), if any: the SAEs' data follows it too. */
+  hierarchy?: FeatureHierarchy;
 }
 
 /** One toy instance as an SAE's data source. */
@@ -35,7 +38,8 @@ export function saeRng(toy: ToySource, config: SaeConfig, spec: SaeSpec, purpose
 
 export function toyDistribution(toy: ToySource, toyInstance: number): FeatureDistribution {
   const n = toy.nFeatures;
-  return { nInstances: 1, nFeatures: n, featureProbability: toy.featureProbability.subarray(toyInstance * n, (toyInstance + 1) * n) };
+  const featureProbability = toy.featureProbability.subarray(toyInstance * n, (toyInstance + 1) * n);
+  return { nInstances: 1, nFeatures: n, featureProbability, ...(toy.hierarchy ? { hierarchy: toy.hierarchy } : {}) };
 }
 
 /**

@@ -10,6 +10,7 @@ import type { ToyConfig } from '../config/toy.js';
 import { saeArchitecture } from '../models/sae/index.js';
 import type { SaeParams } from '../models/sae/types.js';
 import { meanOf, type SaeEvaluation } from './evaluateSae.js';
+import type { AbsorptionResult } from '../metrics/absorption.js';
 import type { SaeHistoryRow } from './saeGroups.js';
 import { jsonText } from './toyFiles.js';
 
@@ -56,6 +57,10 @@ export interface SaeMetrics extends Omit<SaeSpec, 'index'> {
   matchedLatent: number[];
   /** [latent] fraction of evaluation samples on which it fires. */
   firingFrequency: number[];
+  /** With hierarchical features only: mean absorption over the parents with a matched latent (docs/sae.md). */
+  absorption?: number | null;
+  /** With hierarchical features only: per parent, its matched latent, active samples, absorbed samples, fraction. */
+  absorptionPerParent?: AbsorptionResult['perParent'];
 }
 
 /** One SAE's entry of sae/metrics.json, from its spec and evaluation. */
@@ -94,6 +99,8 @@ export function saeMetricsEntry(spec: SaeSpec, e: SaeEvaluation): SaeMetrics {
     bestCosine: e.represented.bestCosine,
     matchedLatent: e.represented.matchedLatent,
     firingFrequency: a.firingFrequency,
+    // Only with a hierarchy, so metrics.json of a run without one is as before.
+    ...(e.absorption ? { absorption: e.absorption.mean, absorptionPerParent: e.absorption.perParent } : {}),
   };
 }
 

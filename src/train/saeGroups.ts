@@ -11,7 +11,7 @@ import type { FeatureDistribution } from '../data/features.js';
 import { normaliseDecoderColumns } from '../kernels/sae/decoderNorm.js';
 import { saeArchitecture } from '../models/sae/index.js';
 import type { SaeArchitecture, SaeGrads, SaeHyper, SaeParams, SaeShape, SaeState, SaeStep, SaeWorkspace } from '../models/sae/types.js';
-import type { SaeConfig, SaeSpec } from '../config/sae.js';
+import { matryoshkaPrefixes, type SaeConfig, type SaeSpec } from '../config/sae.js';
 import { SAE_PURPOSE, saeRng, sampleHidden, toyDistribution, type ToySource } from './saeData.js';
 
 /** One row of sae/history.csv: an SAE's loss terms, L0 and dead latents at a step. */
@@ -116,6 +116,7 @@ function hyperFor(spec: SaeSpec, config: SaeConfig): SaeHyper {
     auxCoefficient: config.auxCoefficient,
     bandwidth: config.bandwidth,
     thresholdDecay: config.thresholdDecay,
+    ...(spec.arch === 'matryoshka' ? { prefixes: Int32Array.from(matryoshkaPrefixes(config.prefixes, spec.dictSize)) } : {}),
   };
 }
 

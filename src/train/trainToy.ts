@@ -8,10 +8,11 @@ import { learningRateInto, type LrSchedule } from '../core/schedule.js';
 import { probabilityFromSparsity, type FeatureDistribution } from '../data/features.js';
 import { sampleBatch } from '../data/skipSampler.js';
 import { normalizeRows } from '../data/normalize.js';
+import { contiguousHierarchy, type FeatureHierarchy } from '../data/hierarchy.js';
 import { geometricImportance, importancePerInstance } from '../data/importance.js';
 import type { ToyModelGrads, ToyModelParams, ToyModelShape } from '../kernels/toy/types.js';
 import { createGrads, createParams, createWorkspace, initParams, lossAndGradients, type ToyModelWorkspace } from '../models/toyModel.js';
-import type { ToyConfig } from '../config/toy.js';
+import { DEFAULT_HIERARCHY_CHILDREN, type ToyConfig } from '../config/toy.js';
 
 /** Stream ids under (seed, instance): each purpose draws from its own generator. */
 export const STREAM = { init: 0, data: 1, evaluation: 2, shuffle: 3, sample: 4 } as const;
@@ -129,7 +130,14 @@ export function featureDistribution(config: ToyConfig): FeatureDistribution {
   const featureProbability = config.featureProbability
     ? Float64Array.from(config.featureProbability.flat())
     : probabilityFromSparsity(config.sparsity, config.nFeatures);
-  return { nInstances, nFeatures: config.nFeatures, featureProbability };
+  const hierarchy = toyHierarchy(config);
+  return { nInstances, nFeatures: config.nFeatures, featureProbability, ...(hierarchy ? { hierarchy } : {}) };
+}
+
+/** The config's hierarchical features (--hierarchy), or undefined when it has none. */
+export function toyHierarchy(config: ToyConfig): FeatureHierarchy | undefined {
+  if (config.hierarchy === undefined) return undefined;
+  return contiguousHierarchy(config.hierarchy, config.hierarchyChildren ?? DEFAULT_HIERARCHY_CHILDREN, config.hierarchyMode === 'exclusive');
 }
 
 /**

@@ -12,8 +12,8 @@ import { resolveToyConfig, toyConfigSchema, type ToyConfig } from '../../config/
 
 const TOY_FIELDS = Object.keys(toyConfigSchema.shape);
 export const SAE_FIELDS = Object.keys(saeConfigSchema.shape);
-/** SAE fields that are lists (swept inside one SAE grid). */
-export const SAE_LIST_FIELDS = ['arch', 'dictSize', 'l1', 'k'];
+/** SAE fields that are lists (swept inside one SAE grid; prefixes is one list: matryoshka's nested sizes). */
+export const SAE_LIST_FIELDS = ['arch', 'dictSize', 'l1', 'k', 'prefixes'];
 /** Toy fields that may not be swept with --set (vectors). */
 const UNSWEEPABLE = ['importance', 'featureProbability'];
 

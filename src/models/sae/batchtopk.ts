@@ -74,8 +74,9 @@ function swap(index: Int32Array, a: number, b: number): void {
 /**
  * Training forward: pre, z = BatchTopK_{B·k}(ReLU(pre)), ĥ. Returns t, the smallest kept
  * activation, or −1 when nothing is positive (then nothing is kept and θ has nothing to track).
+ * Also matryoshka's forward (the same activation; only its loss differs).
  */
-function trainingForward(batch: SaeBatch): number {
+export function batchTopKForward(batch: SaeBatch): number {
   const { shape, params, h, batchSize, hyper, ws } = batch;
   encoderPreActivations(shape, params.W_enc, params.b_enc, params.b_dec, h, batchSize, ws.pre);
   const size = batchSize * shape.dictSize;
@@ -104,7 +105,7 @@ function trainingForward(batch: SaeBatch): number {
 }
 
 /** θ tracks t by an exponential moving average; a batch with nothing kept leaves it unchanged. */
-function trackThreshold(state: SaeState, decay: number, t: number): void {
+export function trackThreshold(state: SaeState, decay: number, t: number): void {
   if (t > 0) state.threshold = state.threshold < 0 ? t : decay * state.threshold + (1 - decay) * t;
 }
 
@@ -123,7 +124,7 @@ export const batchtopkSae: SaeArchitecture = {
   },
 
   lossAndGradients(step: SaeStep): SaeLoss {
-    const t = trainingForward(step);
+    const t = batchTopKForward(step);
     const loss = keptLatentsLossAndGradients(step);
     trackThreshold(step.state, step.hyper.thresholdDecay, t);
     return loss;

@@ -3,6 +3,7 @@
 import { batchtopkSae } from './batchtopk.js';
 import { gatedSae } from './gated.js';
 import { jumpreluSae } from './jumprelu.js';
+import { matryoshkaSae } from './matryoshka.js';
 import { reluSae } from './relu.js';
 import { topkSae } from './topk.js';
 import type { SaeArch, SaeArchitecture } from './types.js';
@@ -14,6 +15,7 @@ export const SAE_ARCHITECTURES: Record<SaeArch, SaeArchitecture> = {
   batchtopk: batchtopkSae,
   jumprelu: jumpreluSae,
   gated: gatedSae,
+  matryoshka: matryoshkaSae,
 };
 
 /** The SAE architecture of a name, e.g. saeArchitecture('topk'). */

@@ -33,6 +33,8 @@ export interface SaeHyper {
   bandwidth: number;
   /** batchtopk: the decay of the exponential moving average of the inference threshold θ. */
   thresholdDecay: number;
+  /** matryoshka: the nested prefix sizes g₁ < … < g_K = d (config/sae.ts, matryoshkaPrefixes). */
+  prefixes?: Int32Array;
 }
 
 /** Mutable non-parameter state of one instance, kept by the training loop. */
