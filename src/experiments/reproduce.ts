@@ -12,6 +12,7 @@ import { CLAIM3, claimUniform } from './reproduce/uniform.js';
 import { CLAIM4, claimPhase } from './reproduce/phase.js';
 import { CLAIM7, claimSae } from './reproduce/sae.js';
 import { CLAIM5, claimCorrelated } from './reproduce/correlated.js';
+import { CLAIM8, claimAbs } from './reproduce/abs.js';
 import type { ClaimResult } from './reproduce/shared.js';
 
 export type { ClaimResult, Figure, SettingDiff, Verdict } from './reproduce/shared.js';
@@ -20,6 +21,7 @@ export { nonDecreasingWithin } from './reproduce/n20.js';
 export { criticalVerdict, judgeRegime, localMaxima, peakCause } from './reproduce/critical.js';
 export { classifyPhase } from './reproduce/phase.js';
 export { anticorrelatedHolds, arrangementRatio, correlatedHolds, judgeCondition, pairLoss, relabel, samplePairs, solutionGeometry } from './reproduce/correlatedRules.js';
+export { absVerdict, denseComputationHolds, inMostSeeds, neuronTypesHold, sparseComputationHolds } from './reproduce/absRules.js';
 export { betweenPlateaus, dimensionalityPeaks, inverseDensityGrid, plateauWidth, uniformVerdict, windowHalfWidth } from './reproduce/uniformRules.js';
 
 export interface ReproduceOptions {
@@ -29,7 +31,7 @@ export interface ReproduceOptions {
   /** Progress lines (one per experiment). */
   log?: (line: string) => void;
   /**
-   * Internal (tests, development): run only these claims, by number ('1'…'7') or id; the others
+   * Internal (tests, development): run only these claims, by number ('1'…'8') or id; the others
    * are reported as not run. Default: all.
    */
   only?: readonly string[];
@@ -69,7 +71,8 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
   const c4 = wanted(CLAIM4.id) ? await timed('claim 4 (phase diagram, n=2 m=1)', () => claimPhase(b, workers)) : skip(CLAIM4);
   const c7 = wanted(CLAIM7.id) && n20 ? await timed('claim 7 (SAE recovery)', () => claimSae(b, n20)) : skip(CLAIM7);
   const c5 = wanted(CLAIM5.id) ? await timed('claim 5 (correlated pairs, n=4 m=2)', () => claimCorrelated(b)) : skip(CLAIM5);
-  const claims: ClaimResult[] = [c1, c2, c3, c4, c5, c6, c7];
+  const c8 = wanted(CLAIM8.id) ? await timed('claim 8 (computation in superposition, abs model)', () => claimAbs(b)) : skip(CLAIM8);
+  const claims: ClaimResult[] = [c1, c2, c3, c4, c5, c6, c7, c8];
   const cpu = process.cpuUsage(cpuStarted);
   return { version: VERSION, quick: options.quick, startedAt, runtimeSeconds: (performance.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, claims };
 }

@@ -63,6 +63,7 @@ export function budget(quick: boolean) {
         phase: { steps: 3000, batchSize: 512, lr: 3e-3, seeds: 3, importance: [0.1, 0.3, 0.5, 1, 2, 3, 10], density: [0.01, 0.03, 0.1, 0.3, 1] },
         sae: { steps: 4000, batchSize: 512, seeds: 3, sparsity: [0, 0.7, 0.9, 0.95, 0.99] },
         correlated: { steps: 4000, batchSize: 512, lr: 3e-3, seeds: 5, restarts: 4, sparsity: 0.9 },
+        abs: { nFeatures: 20, nHidden: 6, steps: 3000, batchSize: 128, lr: 3e-3, seeds: 1, density: [1, 0.1, 0.03, 0.01, 0.003] },
         uniform: {
           maxInverseDensity: 20,
           windows: UNIFORM_WINDOWS,
@@ -108,6 +109,8 @@ export function budget(quick: boolean) {
         },
         sae: { steps: 10_000, batchSize: 1024, seeds: 3, sparsity: [0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99] },
         correlated: { steps: 10_000, batchSize: 1024, lr: 1e-3, seeds: 10, restarts: 4, sparsity: 0.9 },
+        /** Claim 8: the paper's grid of 1 − S; ~45 s on one core. */
+        abs: { nFeatures: 30, nHidden: 12, steps: 5000, batchSize: 256, lr: 3e-3, seeds: 3, density: [1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001] },
         uniform: {
           maxInverseDensity: 20,
           windows: UNIFORM_WINDOWS,
