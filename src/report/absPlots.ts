@@ -3,6 +3,8 @@
 // the importance of their largest feature — and features computed against 1 − S.
 
 import type { TopLevelSpec } from 'vega-lite';
+import type { AbsWeights } from '../metrics/absComputed.js';
+import type { NeuronReport } from '../metrics/absNeurons.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -16,13 +18,27 @@ export interface NeuronWeightBar {
   weight: number;
 }
 
+const typeLetter = (r: NeuronReport) => (r.type === 'unused' ? 'U' : r.motif ? 'A' : r.type === 'monosemantic' ? 'M' : 'P');
+
+/** The bars of one instance: neurons sorted by their primary feature (importance order), then by its weight. */
+export function neuronWeightBars(panel: string, w: AbsWeights, reports: readonly NeuronReport[]): NeuronWeightBar[] {
+  const n = w.nFeatures;
+  const top = (j: number) => Math.abs(w.W1[j * n + reports[j].primary]);
+  const order = Array.from({ length: w.nHidden }, (_, j) => j).sort((p, q) => reports[p].primary - reports[q].primary || top(q) - top(p));
+  return order.flatMap((j, rank) =>
+    Array.from({ length: n }, (_, i) => ({ panel, rank, neuron: `${rank + 1} ${typeLetter(reports[j])}`, feature: i, weight: Math.abs(w.W1[j * n + i]) })).filter(
+      (bar) => bar.weight > 1e-3,
+    ),
+  );
+}
+
 /** Stacked |W1| per neuron, a row per panel (e.g. a dense and a sparse instance), features coloured by index (= importance order). */
 export function neuronWeightsSpec(bars: NeuronWeightBar[], panels: readonly string[], nFeatures: number, subtitle: string): TopLevelSpec {
   return {
     $schema: SCHEMA,
     title: { text: 'Absolute-value model: input weights per neuron', subtitle },
     data: { values: bars },
-    facet: { row: { field: 'panel', type: 'nominal', sort: [...panels], header: { title: null, labelAngle: 0, labelAlign: 'left', labelFontWeight: 'bold' } } },
+    facet: { row: { field: 'panel', type: 'nominal', sort: [...panels], header: { title: null, labelOrient: 'top', labelAngle: 0, labelAnchor: 'start', labelFontWeight: 'bold' } } },
     resolve: { scale: { x: 'independent' } },
     spec: {
       width: 520,
@@ -31,7 +47,7 @@ export function neuronWeightsSpec(bars: NeuronWeightBar[], panels: readonly stri
       encoding: {
         x: { field: 'neuron', type: 'ordinal', sort: { field: 'rank' }, title: 'neuron (sorted by importance of its largest feature; M mono, P poly, A asymmetric motif, U unused)', axis: { labelAngle: 0 } },
         y: { field: 'weight', type: 'quantitative', stack: 'zero', title: '|W₁[j, i]|' },
-        color: { field: 'feature', type: 'quantitative', scale: { scheme: 'viridis', domain: [0, nFeatures - 1] }, legend: { title: 'feature i (I = 0.8^i)' } },
+        color: { field: 'feature', type: 'quantitative', scale: { scheme: 'viridis', domain: [0, nFeatures - 1] }, legend: { title: 'feature i' } },
         order: { field: 'feature', type: 'quantitative' },
         tooltip: [{ field: 'neuron' }, { field: 'feature' }, { field: 'weight', format: '.3f' }],
       },

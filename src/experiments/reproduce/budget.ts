@@ -63,7 +63,7 @@ export function budget(quick: boolean) {
         phase: { steps: 3000, batchSize: 512, lr: 3e-3, seeds: 3, importance: [0.1, 0.3, 0.5, 1, 2, 3, 10], density: [0.01, 0.03, 0.1, 0.3, 1] },
         sae: { steps: 4000, batchSize: 512, seeds: 3, sparsity: [0, 0.7, 0.9, 0.95, 0.99] },
         correlated: { steps: 4000, batchSize: 512, lr: 3e-3, seeds: 5, restarts: 4, sparsity: 0.9 },
-        abs: { nFeatures: 20, nHidden: 6, steps: 3000, batchSize: 128, lr: 3e-3, seeds: 1, density: [1, 0.1, 0.03, 0.01, 0.003] },
+        abs: { nFeatures: 20, nHidden: 6, steps: 2500, batchSize: 128, lr: 3e-3, seeds: 3, density: [1, 0.1, 0.03, 0.01, 0.003] },
         uniform: {
           maxInverseDensity: 20,
           windows: UNIFORM_WINDOWS,
