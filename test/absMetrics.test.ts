@@ -1,7 +1,7 @@
 // Features computed and neuron types of the absolute-value model, on hand-built weights whose
 // answers are worked out by hand in the comments.
 import { describe, expect, it } from 'vitest';
-import { computedFeatures, instanceWeights, relativeErrors, type AbsWeights } from '../src/metrics/absComputed.js';
+import { computedFeatures, instanceWeights, relativeErrors, sideErrors, type AbsWeights } from '../src/metrics/absComputed.js';
 import { asymmetricMotif, classifyNeurons, neuronCounts, neuronType } from '../src/metrics/absNeurons.js';
 
 /** Weights from rows of W1 (one per neuron) and columns of W2 (one per neuron). */
@@ -32,6 +32,9 @@ describe('features computed', () => {
     // Feature 0 keeps only its positive neuron; by symmetry of the grid half of Σ t² is missed.
     const oneSided = weights([[1, 0], [0, 1], [0, -1]], [[1, 0], [0, 1], [0, 1]]);
     expect(relativeErrors(oneSided)[0]).toBeCloseTo(0.5, 12);
+    // Per side: exact on t > 0, the zero output on t < 0.
+    expect(sideErrors(oneSided)[0]).toEqual([1, 0]);
+    expect(sideErrors(oneSided)[1]).toEqual([0, 0]);
     // Feature 1 has no neuron: constant output b2 = ½. Σ (½ − |t|)² = ¼ + 2·Σ_{j=−10}^{9} j²/400 = ¼ + 1340/400 = 3.6.
     const constant = weights([[1, 0], [-1, 0]], [[1, 0], [1, 0]], undefined, [0, 0.5]);
     expect(relativeErrors(constant)[1]).toBeCloseTo(3.6 / SUM_T2, 12);

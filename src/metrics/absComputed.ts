@@ -52,20 +52,29 @@ export function outputAlone(w: AbsWeights, i: number, t: number): number {
   return s > 0 ? s : 0;
 }
 
+/** R_i over the grid points k/20 with k in [from, to]. */
+function relativeError(w: AbsWeights, i: number, from: number, to: number): number {
+  let err = 0;
+  let base = 0;
+  for (let k = from; k <= to; k++) {
+    const t = k / GRID_STEPS;
+    err += (outputAlone(w, i, t) - Math.abs(t)) ** 2;
+    base += t * t;
+  }
+  return err / base;
+}
+
 /** R_i for every feature (see the header). @example relativeErrors(exactAbs)[0] === 0 */
 export function relativeErrors(w: AbsWeights): number[] {
-  const errors: number[] = [];
-  for (let i = 0; i < w.nFeatures; i++) {
-    let err = 0;
-    let base = 0;
-    for (let k = -GRID_STEPS; k <= GRID_STEPS; k++) {
-      const t = k / GRID_STEPS;
-      err += (outputAlone(w, i, t) - Math.abs(t)) ** 2;
-      base += t * t;
-    }
-    errors.push(err / base);
-  }
-  return errors;
+  return Array.from({ length: w.nFeatures }, (_, i) => relativeError(w, i, -GRID_STEPS, GRID_STEPS));
+}
+
+/**
+ * [R_i on t < 0, R_i on t > 0] for every feature: a feature computed on one side only (ReLU(x) or
+ * ReLU(−x)) has one of them near 0 and the other near 1.
+ */
+export function sideErrors(w: AbsWeights): [number, number][] {
+  return Array.from({ length: w.nFeatures }, (_, i) => [relativeError(w, i, -GRID_STEPS, -1), relativeError(w, i, 1, GRID_STEPS)]);
 }
 
 /** Per feature, whether it is computed (R_i ≤ COMPUTED_MAX_RELATIVE_ERROR). */
