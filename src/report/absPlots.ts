@@ -55,8 +55,12 @@ export function neuronWeightsSpec(bars: NeuronWeightBar[], panels: readonly stri
   } as TopLevelSpec;
 }
 
-/** Features computed against 1 − S (log scale), a line per seed, rules at m (neurons) and m/2 (two ReLUs per feature). */
-export function computedVsDensitySpec(points: { seed: number; density: number; computed: number }[], nHidden: number, nFeatures: number): TopLevelSpec {
+/**
+ * Features computed against 1 − S (log scale), a line per seed (dashed: a second kind of count,
+ * e.g. features computed on one sign only), rules at m (neurons) and m/2 (two ReLUs per feature).
+ */
+export function computedVsDensitySpec(points: { seed: number; density: number; computed: number; kind?: string }[], nHidden: number, nFeatures: number): TopLevelSpec {
+  const kinds = [...new Set(points.map((p) => p.kind ?? '|x| computed'))];
   const densities = points.map((p) => p.density);
   const x = { field: 'density', type: 'quantitative', title: '1 − S (feature probability)', scale: { type: 'log', domain: [Math.min(...densities), Math.max(...densities)], nice: false, reverse: true } };
   const rules = [
@@ -72,12 +76,14 @@ export function computedVsDensitySpec(points: { seed: number; density: number; c
       { data: { values: rules }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { field: 'y', type: 'quantitative' } } },
       { data: { values: rules }, mark: { type: 'text', align: 'left', dx: 4, dy: -6, color: '#555' }, encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } } },
       {
-        data: { values: points },
+        data: { values: points.map((p) => ({ ...p, kind: p.kind ?? '|x| computed', line: `${p.seed} ${p.kind ?? ''}` })) },
         mark: { type: 'line', point: true },
         encoding: {
           x,
           y: { field: 'computed', type: 'quantitative', title: 'features computed', scale: { domain: [0, nFeatures] } },
           color: { field: 'seed', type: 'nominal', title: 'seed' },
+          strokeDash: { field: 'kind', type: 'nominal', title: null, sort: kinds, legend: kinds.length > 1 ? { symbolType: 'stroke' } : null },
+          detail: { field: 'line' },
         },
       },
     ],

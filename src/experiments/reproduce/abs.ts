@@ -88,8 +88,15 @@ export async function claimAbs(b: Budget): Promise<ClaimResult> {
         spec: neuronWeightsSpec([...neuronWeightBars(panels[0], denseShown.w, denseShown.reports), ...neuronWeightBars(panels[1], sparseShown.w, sparseShown.reports)], panels, n, `n = ${n}, m = ${m}, seed 0`),
       },
       {
-        caption: `Features computed against 1 − S, per seed, with the number of neurons m and m/2 (two ReLUs per feature without superposition) marked.`,
-        spec: computedVsDensitySpec(perInstance.map(({ seed, density: d, computed }) => ({ seed, density: d, computed })), m, n),
+        caption: `Features computed against 1 − S, per seed (solid: |x| computed; dashed: computed on one sign only, reported beside the verdict), with the number of neurons m and m/2 (two ReLUs per feature without superposition) marked.`,
+        spec: computedVsDensitySpec(
+          perInstance.flatMap(({ seed, density: d, computed, oneSide }) => [
+            { seed, density: d, computed, kind: '|x| computed' },
+            { seed, density: d, computed: oneSide, kind: 'one sign only' },
+          ]),
+          m,
+          n,
+        ),
       },
       { caption: 'Neuron types per instance against 1 − S, per seed.', spec: neuronTypesSpec(typeRows) },
     ],
