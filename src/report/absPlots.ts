@@ -69,7 +69,10 @@ export function computedVsDensitySpec(points: { seed: number; density: number; c
   ];
   return {
     $schema: SCHEMA,
-    title: { text: 'Features computed against sparsity', subtitle: `n = ${nFeatures}, m = ${nHidden}; computed: alone, y_i within 10% (relative MSE) of |x_i| over [−1, 1]` },
+    title: {
+      text: 'Features computed against sparsity',
+      subtitle: [`n = ${nFeatures}, m = ${nHidden}; computed: alone, y_i within 10% (relative MSE) of |x_i| over [−1, 1]`, ...(kinds.length > 1 ? [`solid: ${kinds[0]}; dashed: ${kinds.slice(1).join(', ')}`] : [])],
+    },
     width: 420,
     height: 260,
     layer: [
@@ -82,7 +85,7 @@ export function computedVsDensitySpec(points: { seed: number; density: number; c
           x,
           y: { field: 'computed', type: 'quantitative', title: 'features computed', scale: { domain: [0, nFeatures] } },
           color: { field: 'seed', type: 'nominal', title: 'seed' },
-          strokeDash: { field: 'kind', type: 'nominal', title: null, sort: kinds, legend: kinds.length > 1 ? { symbolType: 'stroke' } : null },
+          strokeDash: { field: 'kind', type: 'nominal', title: null, sort: kinds, legend: null },
           detail: { field: 'line' },
         },
       },
