@@ -36,7 +36,7 @@ import { VERSION } from '../src/version.js';
 import { SAE_ARCHS } from '../src/config/sae.js';
 import { runCli, tempDir } from './helpers/cli.js';
 
-const CLAIM_IDS = ['1-pentagon', '2-n20-geometry', '3-uniform-plateaus', '4-phase-diagram', '5-correlated-features', '6-critical-region', '7-sae-recovery', '9-double-descent', '10-absorption'];
+const CLAIM_IDS = ['1-pentagon', '2-n20-geometry', '3-uniform-plateaus', '4-phase-diagram', '5-correlated-features', '6-critical-region', '7-sae-recovery', '8-computation-in-superposition', '9-double-descent', '10-absorption'];
 const VERDICTS = ['reproduced', 'partly', 'not reproduced', 'not run'];
 
 interface VerdictEntry {
@@ -362,6 +362,18 @@ describe('reproduce --quick', () => {
     expect(typeof numbers.switch.holds).toBe('boolean');
     expect(c.figures).toHaveLength(3);
     expect(c.measured).toMatch(/T\*=\d+/);
+  });
+
+  it('claim 8: an instance per (seed, 1 − S) with its features computed and neuron counts, and three figures', () => {
+    const c8 = verdicts.claims.find((c) => c.id === '8-computation-in-superposition')!;
+    const numbers = c8.numbers as { perInstance: { seed: number; density: number; computed: number; counts: Record<string, number> }[] };
+    expect(numbers.perInstance).toHaveLength(3 * 5);
+    for (const r of numbers.perInstance) {
+      expect(r.computed).toBeGreaterThanOrEqual(0);
+      expect(r.computed).toBeLessThanOrEqual(20);
+      expect(r.counts.monosemantic + r.counts.polysemantic + r.counts.unused).toBe(6);
+    }
+    expect(c8.figures).toHaveLength(3);
   });
 
   it('figures/: every figure also as <claim id>-<k>.svg and .png', () => {

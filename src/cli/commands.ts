@@ -70,6 +70,7 @@ function parseToyCommand(options: Record<string, unknown>): ToyCommand {
   if (options.numEpochs !== undefined && options.steps !== undefined)
     throw new UsageError('--steps and --num-epochs exclude each other: give one (fresh batches, or epochs over a fixed dataset)');
   const config = resolveToyConfig(input);
+  if (config.model === 'abs') checkAbsFlags(options);
   const sae = options.sae ? resolveSae(options, config.nFeatures) : undefined;
   const name = options.name as string | undefined;
   if (name !== undefined && (name === '' || /[/\\]/.test(name) || name === '.' || name === '..'))
@@ -81,12 +82,19 @@ function parseToyCommand(options: Record<string, unknown>): ToyCommand {
   return { kind: 'toy', config, sae, outDir, plots, quiet, resume: false, workers };
 }
 
+/** What does not apply to --model abs, each a one-line error. */
+function checkAbsFlags(options: Record<string, unknown>): void {
+  if (options.sae) throw new UsageError('--sae trains SAEs on a toy model\'s hidden layer h = W x; --model abs has no such layer to recover features from (drop --sae)');
+  if (options.workers !== undefined) throw new UsageError('--workers: --model abs trains on one thread (drop --workers)');
+}
+
 function parseResume(options: Record<string, unknown>, plots: boolean, quiet: boolean, workers: number): ToyCommand {
   const outDir = options.resume as string;
   for (const flag of [...givenFlags(options, TOY_FLAGS), ...(['out', 'name'] as const).filter((k) => options[k] !== undefined).map((k) => `--${k}`)])
     throw new UsageError(`--resume takes its config from ${path.join(outDir, 'config.json')}: drop ${flag}`);
   checkResumable(outDir);
   const config = readToyConfig(outDir, '--resume');
+  if (config.model === 'abs') throw new UsageError(`--resume ${outDir}: --model abs runs are not checkpointed; start the run again`);
   checkSizes(config, undefined, workers, plots);
   return { kind: 'toy', config, outDir, plots, quiet, resume: true, workers };
 }
@@ -135,6 +143,7 @@ async function parseSaeCommand(options: Record<string, unknown>): Promise<SaeCom
   if (!fs.existsSync(path.join(runDir, 'weights.safetensors')))
     throw new UsageError(`--from ${runDir}: no weights.safetensors there (did the toy run finish?)`);
   const toyConfig = readToyConfig(runDir, '--from');
+  if (toyConfig.model === 'abs') throw new UsageError(`--from ${runDir}: a --model abs run; SAEs train on the hidden layer of toy runs (--model relu or linear)`);
   const sae = resolveSae(options, toyConfig.nFeatures);
   if (options.out !== undefined) checkOutputPlace(options.out as string, '--out');
   const outDir = (options.out as string | undefined) ?? freshSaeDir(runDir);
@@ -173,7 +182,40 @@ async function runSaeStage(toyConfig: ToyConfig, runDir: string, sae: SaeConfig,
   return 0;
 }
 
+/** A --model abs run: trained on this thread, not checkpointed (Ctrl-C leaves config.json only). */
+async function runAbsCommand(command: ToyCommand, argv: readonly string[]): Promise<number> {
+  const { config, outDir, plots, quiet } = command;
+  const { runAbsExperiment } = await import('../experiments/runAbs.js');
+  const { absSummaryTable } = await import('./summary.js');
+  if (!quiet) process.stderr.write(`training ${config.sparsity.length} abs instance(s), n=${config.nFeatures}, m=${config.nHidden}, ${config.totalSteps} steps → ${outDir}\n`);
+  try {
+    const result = await interruptible((stopRequested) =>
+      runAbsExperiment(config, {
+        outDir,
+        plots,
+        progress: createProgress(progressMode(quiet), 'toy'),
+        provenance: { command: ['superposition', ...argv].join(' '), createdAt: new Date().toISOString() },
+        shouldStop: stopRequested,
+      }),
+    );
+    process.stdout.write(`${absSummaryTable(result.metrics, config.nFeatures)}\n`);
+    process.stdout.write(`results: ${outDir} (${result.files.length} files)\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof InterruptedError) {
+      process.stderr.write(`superposition: ${error.message}; --model abs runs are not checkpointed: run the command again\n`);
+      return 130;
+    }
+    if (error instanceof DivergenceError) {
+      process.stderr.write(`superposition: error: training diverged: ${error.message}; kept ${path.join(outDir, 'config.json')} and history.csv — try a smaller --lr\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
 async function runToyCommand(command: ToyCommand, argv: readonly string[]): Promise<number> {
+  if (command.config.model === 'abs') return runAbsCommand(command, argv);
   const { config, outDir, plots, quiet, resume } = command;
   if (resume) checkResumable(outDir);
   for (const warning of configWarnings(config)) process.stderr.write(`superposition: warning: ${warning}\n`);

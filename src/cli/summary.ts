@@ -2,6 +2,7 @@
 
 import type { ToyMetrics } from '../train/toyMetrics.js';
 import type { SaeResult } from '../experiments/runSae.js';
+import type { AbsInstanceMetrics } from '../train/absFiles.js';
 
 /** A plain-text table with right-aligned columns. */
 export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -40,4 +41,14 @@ export function saeSummaryTable(results: readonly SaeResult[]): string {
   ]);
   const columns = ['sae', 'sparsity', 'arch', 'dict', 'param', 'seed', 'represented', 'recovered@0.9', 'MMCS', 'MCC', 'L0', 'dead'];
   return formatTable(absorption ? [...columns, 'absorption'] : columns, rows);
+}
+
+export function absSummaryTable(instances: readonly AbsInstanceMetrics[], nFeatures: number): string {
+  const rows = instances.map((m) => [
+    String(m.sparsity),
+    m.finalLoss.toExponential(3),
+    `${m.featuresComputed}/${nFeatures}`,
+    `${m.neuronCounts.monosemantic}/${m.neuronCounts.polysemantic}/${m.neuronCounts.asymmetricMotif}/${m.neuronCounts.unused}`,
+  ]);
+  return formatTable(['sparsity', 'loss', 'computed', 'neurons mono/poly/motif/unused'], rows);
 }

@@ -125,6 +125,9 @@ function parseAndExpand(argv: readonly string[]): { command: SweepCommand; runs:
   const command = parseSweepArgs(argv);
   if (command === 'exit') return 'exit';
   const runs = expandSweep(command.base, command.sets);
+  // Sweeps pack runs as instances of one toy model, and their summary is about feature geometry.
+  const abs = runs.find((run) => run.config.model === 'abs');
+  if (abs) throw new UsageError(`run ${abs.id}: --model abs does not run in sweeps; give its grid to one run instead (superposition --model abs --sparsity S1 S2 … --seed N)`);
   if (command.shard && !isFreshDir(command.outDir)) checkSameSweep(command.outDir, runs);
   checkSweepSizes(command.shard ? shardRuns(runs, command.shard) : runs, command.workers);
   return { command, runs };

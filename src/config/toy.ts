@@ -38,7 +38,10 @@ export const toyConfigSchema = z.strictObject({
     .array(z.number().min(0))
     .optional()
     .meta({ flag: '--importance <I...>', description: 'explicit importance, one value per feature (overrides --importance-decay)', note: 'one per feature' }),
-  model: z.enum(['relu', 'linear']).default('relu').meta({ flag: '--model <model>', description: "toy model: x' = ReLU(Wᵀh + b) or Wᵀh + b" }),
+  model: z
+    .enum(['relu', 'linear', 'abs'])
+    .default('relu')
+    .meta({ flag: '--model <model>', description: "toy model: x' = ReLU(Wᵀh + b) or Wᵀh + b; abs: y = ReLU(W₂ ReLU(W₁x + b₁) + b₂) trained on |x|, x signed" }),
   steps: z.number().int().min(1).max(1e9).default(10_000).meta({ flag: '--steps <T>', description: 'optimizer steps, a fresh batch each step' }),
   numEpochs: z
     .number()

@@ -12,6 +12,7 @@ import { CLAIM3, claimUniform } from './reproduce/uniform.js';
 import { CLAIM4, claimPhase } from './reproduce/phase.js';
 import { CLAIM7, claimSae } from './reproduce/sae.js';
 import { CLAIM5, claimCorrelated } from './reproduce/correlated.js';
+import { CLAIM8, claimAbs } from './reproduce/abs.js';
 import { CLAIM9, claimDoubleDescent } from './reproduce/doubleDescent.js';
 import { CLAIM10, claimAbsorption } from './reproduce/absorption.js';
 import type { ClaimResult } from './reproduce/shared.js';
@@ -24,6 +25,7 @@ export { classifyPhase } from './reproduce/phase.js';
 export { anticorrelatedHolds, arrangementRatio, correlatedHolds, judgeCondition, pairLoss, relabel, samplePairs, solutionGeometry } from './reproduce/correlatedRules.js';
 export { classifyStorage, doubleDescentVerdict, interiorPeak, majorityRegime, storageSwitch } from './reproduce/doubleDescentRules.js';
 export { judgeAbsorption } from './reproduce/absorptionRules.js';
+export { absVerdict, denseComputationHolds, inMostSeeds, neuronTypesHold, sparseComputationHolds } from './reproduce/absRules.js';
 export { betweenPlateaus, dimensionalityPeaks, inverseDensityGrid, plateauWidth, uniformVerdict, windowHalfWidth } from './reproduce/uniformRules.js';
 
 export interface ReproduceOptions {
@@ -33,7 +35,7 @@ export interface ReproduceOptions {
   /** Progress lines (one per experiment). */
   log?: (line: string) => void;
   /**
-   * Internal (tests, development): run only these claims, by number ('1'…'9') or id; the others
+   * Internal (tests, development): run only these claims, by number ('1'…'10') or id; the others
    * are reported as not run. Default: all.
    */
   only?: readonly string[];
@@ -73,9 +75,10 @@ export async function runReproduce(options: ReproduceOptions): Promise<Reproduce
   const c4 = wanted(CLAIM4.id) ? await timed('claim 4 (phase diagram, n=2 m=1)', () => claimPhase(b, workers)) : skip(CLAIM4);
   const c7 = wanted(CLAIM7.id) && n20 ? await timed('claim 7 (SAE recovery)', () => claimSae(b, n20)) : skip(CLAIM7);
   const c5 = wanted(CLAIM5.id) ? await timed('claim 5 (correlated pairs, n=4 m=2)', () => claimCorrelated(b)) : skip(CLAIM5);
+  const c8 = wanted(CLAIM8.id) ? await timed('claim 8 (computation in superposition, abs model)', () => claimAbs(b)) : skip(CLAIM8);
   const c9 = wanted(CLAIM9.id) ? await timed('claim 9 (double descent, n=150 m=2)', () => claimDoubleDescent(b, workers, log)) : skip(CLAIM9);
   const c10 = wanted(CLAIM10.id) ? await timed('claim 10 (absorption, matryoshka vs batchtopk)', () => claimAbsorption(b)) : skip(CLAIM10);
-  const claims: ClaimResult[] = [c1, c2, c3, c4, c5, c6, c7, c9, c10];
+  const claims: ClaimResult[] = [c1, c2, c3, c4, c5, c6, c7, c8, c9, c10];
   const cpu = process.cpuUsage(cpuStarted);
   return { version: VERSION, quick: options.quick, startedAt, runtimeSeconds: (performance.now() - started) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, claims };
 }

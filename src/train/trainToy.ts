@@ -151,6 +151,7 @@ export function toyHierarchy(config: ToyConfig): FeatureHierarchy | undefined {
 export function createToyTraining(fullConfig: ToyConfig, options: ToyTrainingOptions = {}): ToyTraining {
   const [offset, end] = options.range ?? [0, fullConfig.sparsity.length];
   const config = options.range ? configRange(fullConfig, options.range) : fullConfig;
+  if (config.model === 'abs') throw new Error('the abs model trains with createAbsTraining (src/train/trainAbs.ts), not as a toy model');
   const nInstances = config.sparsity.length;
   const streamKeys = (options.streamKeys ?? defaultStreamKeys(fullConfig)).slice(offset, end);
   const shape: ToyModelShape = {

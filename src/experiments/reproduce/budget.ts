@@ -72,6 +72,7 @@ export function budget(quick: boolean) {
         sae: { steps: 4000, batchSize: 512, seeds: 3, sparsity: [0, 0.7, 0.9, 0.95, 0.99] },
         recoveryMap: { steps: 1000, batchSize: 128, seeds: 2, sparsity: [0, 0.9, 0.99], dictSize: [10, 40], evalSize: 10_000 },
         correlated: { steps: 4000, batchSize: 512, lr: 3e-3, seeds: 5, restarts: 4, sparsity: 0.9 },
+        abs: { nFeatures: 20, nHidden: 6, steps: 2500, batchSize: 128, lr: 3e-3, seeds: 3, density: [1, 0.1, 0.03, 0.01, 0.003] },
         doubleDescent: { ...DOUBLE_DESCENT, steps: 800, lr: 2e-2, seeds: 3, datasetSizes: logSizes(3, 900, 7) },
         absorption: { toySteps: 3000, toyBatchSize: 512, toyLr: 3e-3, steps: 800, batchSize: 512, seeds: 3 },
         uniform: {
@@ -124,6 +125,8 @@ export function budget(quick: boolean) {
          */
         recoveryMap: { steps: 5000, batchSize: 128, seeds: 3, sparsity: [0, 0.7, 0.9, 0.99], dictSize: [10, 20, 40], evalSize: 20_000 },
         correlated: { steps: 10_000, batchSize: 1024, lr: 1e-3, seeds: 10, restarts: 4, sparsity: 0.9 },
+        /** Claim 8: the paper's grid of 1 − S; ~45 s on one core. */
+        abs: { nFeatures: 30, nHidden: 12, steps: 5000, batchSize: 256, lr: 3e-3, seeds: 3, density: [1, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001] },
         doubleDescent: { ...DOUBLE_DESCENT, steps: 5000, lr: 1e-2, seeds: 4, datasetSizes: logSizes(3, 1500, 12) },
         absorption: { toySteps: 10_000, toyBatchSize: 1024, toyLr: 1e-3, steps: 5000, batchSize: 1024, seeds: 5 },
         uniform: {
