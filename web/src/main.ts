@@ -43,7 +43,8 @@ function setBusy(value: boolean): void {
 function validate(): ToyConfig | undefined {
   const values = readForm();
   const toy = checkToy(values);
-  const sae = current ? checkSae(values, current.config) : { errors: {}, warnings: {} };
+  const shape = current?.config ?? toy.config;
+  const sae = shape ? checkSae(values, shape) : { errors: {}, warnings: {} };
   showMessages({ ...sae.errors, ...toy.errors }, toy.warnings);
   return toy.config;
 }
@@ -71,7 +72,11 @@ function enableExport(model: TrainedToyModel | null): void {
 
 async function train(): Promise<void> {
   const config = validate();
-  if (!config || busy) return;
+  if (busy) return;
+  if (!config) {
+    setStatus('not trained: correct the field marked beside it');
+    return;
+  }
   setBusy(true);
   toyViews.start(config);
   saeViews.hide();
@@ -107,7 +112,10 @@ async function trainSae(): Promise<void> {
   if (!current || busy) return;
   const checked = checkSae(readForm(), current.config);
   validate();
-  if (!checked.config) return;
+  if (!checked.config) {
+    setStatus('SAE not trained: correct the field marked beside it');
+    return;
+  }
   saeInUse = true;
   syncUrlAndCommands();
   const toy: ToyModel = { config: current.config, W: current.W, b: current.b };
@@ -193,7 +201,7 @@ async function start(): Promise<void> {
   syncDependents();
   const extra = state.unknown.length > 0 ? [`Unknown URL parameter(s) ignored: ${state.unknown.join(', ')}.`] : [];
   const config = validate();
-  if (extra.length > 0) byId('form-message').textContent += ` ${extra.join(' ')}`;
+  if (extra.length > 0) byId('form-message').textContent = [byId('form-message').textContent, ...extra].filter((t) => t).join(' ');
   syncUrlAndCommands();
   if (state.from) {
     try {
@@ -202,7 +210,7 @@ async function start(): Promise<void> {
       setStatus(`could not load ${state.from}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  if (state.run && config) {
+  if (state.run) {
     await train();
     if (state.sae && current) await trainSae();
   }
