@@ -4,7 +4,7 @@
 
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
-import { expandSaeGrid, resolveSaeConfig, type HistoryRow, type ToyConfig, type ToyMetrics, type ToyModel, type TrainedToyModel } from 'superposition-lab';
+import { expandSaeGrid, resolveSaeConfig, resolveToyConfig, type HistoryRow, type ToyConfig, type ToyMetrics, type ToyModel, type TrainedToyModel } from 'superposition-lab';
 import { checkSae, checkToy } from './configs.js';
 import { saeCommand, toyCommand } from './cliCommand.js';
 import { directoryPicker, runBlobs, saveToFolder, setDownloadLinks } from './exportRun.js';
@@ -141,6 +141,15 @@ async function trainSae(): Promise<void> {
   }
 }
 
+/** Fields of a run's config that the form cannot show and that differ from their defaults. */
+function formlessFields(config: ToyConfig): string[] {
+  const defaults = resolveToyConfig({}) as unknown as Record<string, unknown>;
+  const shown = new Set(FIELDS.map((f) => f.field));
+  return Object.entries(config)
+    .filter(([field, value]) => !shown.has(field) && !['totalSteps', 'dataMode', 'weightDecay'].includes(field) && JSON.stringify(value) !== JSON.stringify(defaults[field]))
+    .map(([field]) => field);
+}
+
 /** Show an imported run and put its config into the form. */
 function showRun(run: ImportedRun, source: string): void {
   const { config } = run.model;
@@ -152,6 +161,8 @@ function showRun(run: ImportedRun, source: string): void {
   saeViews.hide();
   enableExport({ ...run.model, metrics: run.metrics, history: run.history });
   validate();
+  const hidden = formlessFields(config);
+  if (hidden.length > 0) byId('form-message').textContent = `This run also sets ${hidden.join(', ')}, which the form does not show: Train uses the form.`;
   syncUrlAndCommands();
   setBusy(false);
   setStatus(`showing ${source}: ${config.sparsity.length} instance(s), n = ${config.nFeatures}, m = ${config.nHidden}`);
