@@ -101,7 +101,10 @@ async function train(): Promise<void> {
     if (message === STOPPED && last) {
       current = { config, W: last.W, b: last.b };
       setStatus(`stopped at step ${last.step.toLocaleString('en-US')} of ${last.totalSteps.toLocaleString('en-US')} (the views keep that step)`);
-    } else setStatus(message === STOPPED ? 'stopped' : `error: ${message}`);
+    } else {
+      current = null; // the views were cleared for this training: nothing of it to train an SAE on
+      setStatus(message === STOPPED ? 'stopped' : `error: ${message}`);
+    }
   } finally {
     setBusy(false);
     validate();
