@@ -1,12 +1,13 @@
 // A trained toy model as the CLI's results files — config.json, metrics.json and
-// weights.safetensors, made by the library's toyRunFiles, byte for byte what the CLI writes — saved
-// into a folder the user picks (File System Access API, where the browser has it) or offered as
-// three downloads. `npx superposition sae --from <that folder>` reads them.
+// weights.safetensors, and history.csv for the loss curve, made by the library's toyRunFiles,
+// byte for byte what the CLI writes — saved into a folder the user picks (File System Access API,
+// where the browser has it) or offered as downloads. `npx superposition sae --from <that folder>`
+// reads them, and `?from=` or an import shows them again with their loss curve.
 
 import { toyRunFiles, type TrainedToyModel } from 'superposition-lab';
 
 /** The files a run is exported as, in this order. */
-export const EXPORTED_FILES = ['config.json', 'metrics.json', 'weights.safetensors'] as const;
+export const EXPORTED_FILES = ['config.json', 'metrics.json', 'weights.safetensors', 'history.csv'] as const;
 
 /** The File System Access API's directory picker, where a browser has it (typed here: not in every DOM library). */
 interface DirectoryHandle {
@@ -26,6 +27,7 @@ export function runBlobs(model: TrainedToyModel, command: string): Record<(typeo
     'config.json': blob('config.json', 'application/json'),
     'metrics.json': blob('metrics.json', 'application/json'),
     'weights.safetensors': blob('weights.safetensors', 'application/octet-stream'),
+    'history.csv': blob('history.csv', 'text/csv'),
   };
 }
 

@@ -71,7 +71,16 @@ export function readForm(): FormValues {
   return Object.fromEntries(FIELDS.map(({ flag }) => [flag, control(flag).value.trim()]));
 }
 
-/** Put values into the form (a missing flag gets the CLI's default). */
+/**
+ * Put values into the form (a missing flag gets the CLI's default). A value a list does not offer
+ * (from a URL) is added to it, marked, so that it is checked and reported like a typed one.
+ */
 export function writeForm(values: Partial<FormValues>): void {
-  for (const { flag } of FIELDS) control(flag).value = values[flag] ?? CLI_DEFAULTS[flag];
+  for (const { flag } of FIELDS) {
+    const element = control(flag);
+    const value = values[flag] ?? CLI_DEFAULTS[flag];
+    if (element instanceof HTMLSelectElement && value !== '' && ![...element.options].some((option) => option.value === value))
+      element.add(new Option(`${value} (not valid)`, value));
+    element.value = value;
+  }
 }

@@ -4,7 +4,7 @@
 
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
-import { expandSaeGrid, resolveSaeConfig, type HistoryRow, type ToyConfig, type ToyMetrics, type ToyModel, type TrainedToyModel } from 'superposition-lab';
+import { expandSaeGrid, resolveSaeConfig, resolveToyConfig, type HistoryRow, type ToyConfig, type ToyMetrics, type ToyModel, type TrainedToyModel } from 'superposition-lab';
 import { checkSae, checkToy } from './configs.js';
 import { saeCommand, toyCommand } from './cliCommand.js';
 import { directoryPicker, runBlobs, saveToFolder, setDownloadLinks } from './exportRun.js';
@@ -43,7 +43,8 @@ function setBusy(value: boolean): void {
 function validate(): ToyConfig | undefined {
   const values = readForm();
   const toy = checkToy(values);
-  const sae = current ? checkSae(values, current.config) : { errors: {}, warnings: {} };
+  const shape = current?.config ?? toy.config;
+  const sae = shape ? checkSae(values, shape) : { errors: {}, warnings: {} };
   showMessages({ ...sae.errors, ...toy.errors }, toy.warnings);
   return toy.config;
 }
@@ -71,7 +72,11 @@ function enableExport(model: TrainedToyModel | null): void {
 
 async function train(): Promise<void> {
   const config = validate();
-  if (!config || busy) return;
+  if (busy) return;
+  if (!config) {
+    setStatus('not trained: correct the field marked beside it');
+    return;
+  }
   setBusy(true);
   toyViews.start(config);
   saeViews.hide();
@@ -96,7 +101,10 @@ async function train(): Promise<void> {
     if (message === STOPPED && last) {
       current = { config, W: last.W, b: last.b };
       setStatus(`stopped at step ${last.step.toLocaleString('en-US')} of ${last.totalSteps.toLocaleString('en-US')} (the views keep that step)`);
-    } else setStatus(message === STOPPED ? 'stopped' : `error: ${message}`);
+    } else {
+      current = null; // the views were cleared for this training: nothing of it to train an SAE on
+      setStatus(message === STOPPED ? 'stopped' : `error: ${message}`);
+    }
   } finally {
     setBusy(false);
     validate();
@@ -107,7 +115,10 @@ async function trainSae(): Promise<void> {
   if (!current || busy) return;
   const checked = checkSae(readForm(), current.config);
   validate();
-  if (!checked.config) return;
+  if (!checked.config) {
+    setStatus('SAE not trained: correct the field marked beside it');
+    return;
+  }
   saeInUse = true;
   syncUrlAndCommands();
   const toy: ToyModel = { config: current.config, W: current.W, b: current.b };
@@ -133,6 +144,15 @@ async function trainSae(): Promise<void> {
   }
 }
 
+/** Fields of a run's config that the form cannot show and that differ from their defaults. */
+function formlessFields(config: ToyConfig): string[] {
+  const defaults = resolveToyConfig({}) as unknown as Record<string, unknown>;
+  const shown = new Set(FIELDS.map((f) => f.field));
+  return Object.entries(config)
+    .filter(([field, value]) => !shown.has(field) && !['totalSteps', 'dataMode', 'weightDecay'].includes(field) && JSON.stringify(value) !== JSON.stringify(defaults[field]))
+    .map(([field]) => field);
+}
+
 /** Show an imported run and put its config into the form. */
 function showRun(run: ImportedRun, source: string): void {
   const { config } = run.model;
@@ -144,6 +164,8 @@ function showRun(run: ImportedRun, source: string): void {
   saeViews.hide();
   enableExport({ ...run.model, metrics: run.metrics, history: run.history });
   validate();
+  const hidden = formlessFields(config);
+  if (hidden.length > 0) byId('form-message').textContent = `This run also sets ${hidden.join(', ')}, which the form does not show: Train uses the form.`;
   syncUrlAndCommands();
   setBusy(false);
   setStatus(`showing ${source}: ${config.sparsity.length} instance(s), n = ${config.nFeatures}, m = ${config.nHidden}`);
@@ -193,7 +215,7 @@ async function start(): Promise<void> {
   syncDependents();
   const extra = state.unknown.length > 0 ? [`Unknown URL parameter(s) ignored: ${state.unknown.join(', ')}.`] : [];
   const config = validate();
-  if (extra.length > 0) byId('form-message').textContent += ` ${extra.join(' ')}`;
+  if (extra.length > 0) byId('form-message').textContent = [byId('form-message').textContent, ...extra].filter((t) => t).join(' ');
   syncUrlAndCommands();
   if (state.from) {
     try {
@@ -202,7 +224,7 @@ async function start(): Promise<void> {
       setStatus(`could not load ${state.from}: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  if (state.run && config) {
+  if (state.run) {
     await train();
     if (state.sae && current) await trainSae();
   }

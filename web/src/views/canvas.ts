@@ -15,9 +15,21 @@ export function prepareCanvas(canvas: HTMLCanvasElement, width: number, height: 
   return context;
 }
 
+/** Measured content widths, kept until the window is resized: measuring forces a layout, which a live redraw must not pay. */
+const widths = new WeakMap<HTMLElement, number>();
+window.addEventListener('resize', () => {
+  for (const element of measured) widths.delete(element);
+});
+const measured = new Set<HTMLElement>();
+
 /** The width available to a view: its container's content box (padding excluded), within [min, max]. */
 export function availableWidth(element: HTMLElement, min: number, max: number): number {
-  const style = getComputedStyle(element);
-  const content = element.clientWidth - parseFloat(style.paddingLeft || '0') - parseFloat(style.paddingRight || '0');
+  let content = widths.get(element);
+  if (content === undefined || content <= 0) {
+    const style = getComputedStyle(element);
+    content = element.clientWidth - parseFloat(style.paddingLeft || '0') - parseFloat(style.paddingRight || '0');
+    widths.set(element, content);
+    measured.add(element);
+  }
   return Math.max(min, Math.min(max, Math.floor(content > 0 ? content : max)));
 }
