@@ -1,4 +1,5 @@
-// `npm run build`: the package's dist/ from src/, in four steps, each timed on stderr.
+// `npm run build`: the package's dist/ from src/, and the explorer's dist-web/, in five steps, each
+// timed on stderr.
 //   1. the WebAssembly kernels (scripts/build-wasm.mjs; skipped when up to date);
 //   2. the CLI's flag table, src/cli/flagTable.generated.ts: every flag's syntax, help text,
 //      choices, default and allowed values as fieldFlags derives them from the zod schemas, so that
@@ -8,9 +9,12 @@
 //   4. the worker threads' bundle, dist.next/train/toyWorker.bundle.js (src/train/workerScript.ts
 //      says why a worker runs one bundle), with the options workerScript.ts bundles the sources
 //      with; then dist.next/ replaces dist/, so that a deleted source leaves no module behind.
-// Steps 2–4 are skipped while dist/ is newer than every file it is made from (~0.1 s instead of ~1.5).
+//   5. the explorer's static site, dist-web/, by `npm run build:web` (vite; the page's own script),
+//      so that `npx superposition serve` works straight after `npm ci`.
+// Steps 2–4 are skipped while dist/ is newer than every file it is made from (~0.1 s instead of ~1.5),
+// step 5 while dist-web/index.html is newer than web/, src/ and package.json.
 // Run by prepare (npm ci, a git install), pretest, prestart and prebench. A tarball install runs
-// none of it: dist/ is inside the tarball.
+// none of it: dist/ and dist-web/ are inside the tarball.
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,6 +27,9 @@ const DIST = path.join(ROOT, 'dist');
 const NEXT = `${DIST}.next`;
 const STAMP = path.join(DIST, 'train', 'toyWorker.bundle.js'); // the build's last output
 const FLAG_TABLE = path.join(ROOT, 'src', 'cli', 'flagTable.generated.ts');
+const SITE = path.join(ROOT, 'dist-web');
+/** What the site is made from: the page (web/) and the library it bundles (src/). */
+const SITE_INPUTS = ['web', 'src', 'package.json'];
 const require = createRequire(import.meta.url);
 
 /** Run one step, print its time; a failed step stops the build with its exit code. */
@@ -40,26 +47,32 @@ function node(script, args = []) {
   return spawnSync(process.execPath, [script, ...args], { cwd: ROOT, stdio: 'inherit' }).status;
 }
 
-/** The newest modification time among the files dist/ is made from. */
-function newestInput() {
+/** The newest modification time among the given files and folders (recursively) of the repository. */
+function newestOf(inputs) {
   let newest = 0;
   const visit = (file) => {
     const stat = fs.statSync(file);
     if (stat.isDirectory()) for (const name of fs.readdirSync(file)) visit(path.join(file, name));
     else newest = Math.max(newest, stat.mtimeMs);
   };
-  for (const input of ['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs']) visit(path.join(ROOT, input));
+  for (const input of inputs) if (fs.existsSync(path.join(ROOT, input))) visit(path.join(ROOT, input));
   return newest;
+}
+
+/** The newest modification time among the files dist/ is made from. */
+function newestInput() {
+  return newestOf(['src', 'package.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs']);
 }
 
 await step('wasm', () => node(path.join(ROOT, 'scripts', 'build-wasm.mjs')));
 
 // Up to date: nothing to do (the test runner calls the build before every run, as does pretest).
-if (fs.existsSync(STAMP) && fs.existsSync(FLAG_TABLE) && fs.statSync(STAMP).mtimeMs > newestInput()) {
-  process.stderr.write('build: dist/ is up to date\n');
-  process.exit(0);
-}
+if (fs.existsSync(STAMP) && fs.existsSync(FLAG_TABLE) && fs.statSync(STAMP).mtimeMs > newestInput()) process.stderr.write('build: dist/ is up to date\n');
+else await buildDist();
 
+await buildSite();
+
+async function buildDist() {
 
 await step('flag table', () => {
   // The config modules are bundled in memory (with zod) and imported from a data: URL: no loader needed.
@@ -114,3 +127,18 @@ await step('worker bundle', () => {
   fs.rmSync(old, { recursive: true, force: true });
   return 0;
 });
+}
+
+/** The explorer's static site, dist-web/, by the page's own script (npm run build:web: vite), when its inputs changed. */
+async function buildSite() {
+  if (!fs.existsSync(path.join(ROOT, 'web'))) return; // no page sources: nothing to build
+  const stamp = path.join(SITE, 'index.html'); // vite writes it last-but-not-least; it is what serve looks for
+  if (fs.existsSync(stamp) && fs.statSync(stamp).mtimeMs > newestOf(SITE_INPUTS)) {
+    process.stderr.write('build: dist-web/ is up to date\n');
+    return;
+  }
+  await step('site (vite)', () => {
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    return spawnSync(npm, ['run', '--silent', 'build:web'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, npm_config_update_notifier: 'false' } }).status;
+  });
+}

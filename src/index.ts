@@ -113,3 +113,7 @@ export {
   toyWeightsFile,
 } from './train/toyFiles.js';
 export { saeConfigJson, saeHistoryCsv, saeMetricsJson, saeWeightsFile, type SaeMetrics } from './train/saeFiles.js';
+
+// The summary tables' cells as the CLI prints them, and the memory estimate that refuses sizes out of reach.
+export { saeSummaryRows, selectColumns, toySummaryRows, type SaeSummaryNumbers, type SummaryTable, type ToySummaryNumbers } from './train/summaryRows.js';
+export { MemoryLimitError, checkMemory, formatBytes, saeMemoryParts, toyMemoryParts, type MemoryLimits, type MemoryPart } from './train/memoryEstimate.js';

@@ -14,6 +14,9 @@ const ISOMORPHIC = ['src/core', 'src/config', 'src/kernels', 'src/data', 'src/mo
 /** npm packages the isomorphic folders may use: pure ES modules with no Node API (checked when added). */
 const BROWSER_SAFE_PACKAGES = ['linear-sum-assignment', 'zod'];
 
+/** What the browser explorer's sources (web/src) may import besides their own files: the library's public entry and these browser libraries. */
+const WEB_PACKAGES = ['superposition-lab', 'comlink', 'uplot', 'uplot/dist/uPlot.min.css'];
+
 /** Per folder of src/, the folders of src/ it may import from (besides itself): the layers, top down. */
 const MAY_IMPORT: Record<string, string[]> = {
   // The package's entries: the Node one like the CLI, the main one browser-safe (no experiments, report or cli).
@@ -42,6 +45,17 @@ function sourceFiles(dir: string): string[] {
 function importsOf(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8');
   return [...text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((m) => m[1]);
+}
+
+/**
+ * The module specifiers of a file's import and export statements, side-effect imports and import()
+ * of a literal, anchored at statements (web/src's code has strings like "--from" that the loose
+ * pattern of importsOf would take for imports).
+ */
+function statementImportsOf(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  const patterns = [/^(?:import|export)\s[^'"]*?\sfrom\s*'([^']+)'/gm, /^import\s*'([^']+)'/gm, /\bimport\(\s*'([^']+)'\s*\)/g];
+  return patterns.flatMap((pattern) => [...text.matchAll(pattern)].map((m) => m[1]));
 }
 
 /** A relative specifier as a repository path of a .ts file ('./x.js' → 'src/…/x.ts'). */
@@ -87,6 +101,20 @@ describe('code base', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('the browser explorer (web/src) imports only the public entry superposition-lab, its own files and the browser libraries', () => {
+    const wrong: string[] = [];
+    const files = sourceFiles(path.join(ROOT, 'web/src'));
+    expect(files.length).toBeGreaterThan(10);
+    for (const file of files) {
+      for (const spec of statementImportsOf(file)) {
+        if (WEB_PACKAGES.includes(spec)) continue;
+        const inside = spec.startsWith('.') && path.resolve(path.dirname(file), spec).startsWith(path.join(ROOT, 'web/src') + path.sep);
+        if (!inside) wrong.push(`${path.relative(ROOT, file)} → ${spec}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('no import circles between files of src/', () => {
     const graph = new Map<string, string[]>();
     for (const file of sourceFiles(path.join(ROOT, 'src')))
@@ -108,7 +136,7 @@ describe('code base', () => {
 
   it('rooms of one concern: no hand-written source file over 400 lines', () => {
     const big = sourceFiles(path.join(ROOT, 'src'))
-      .concat(sourceFiles(path.join(ROOT, 'wasm')))
+      .concat(sourceFiles(path.join(ROOT, 'wasm')), sourceFiles(path.join(ROOT, 'web/src')))
       .filter((file) => !file.includes('.generated.'))
       .map((file) => [path.relative(ROOT, file), fs.readFileSync(file, 'utf8').split('\n').length - 1] as const)
       .filter(([, lines]) => lines > 400);
@@ -117,7 +145,7 @@ describe('code base', () => {
 
   it('rooms of one concern: no function over 100 lines', () => {
     const long: string[] = [];
-    for (const file of sourceFiles(path.join(ROOT, 'src')).concat(sourceFiles(path.join(ROOT, 'wasm')))) {
+    for (const file of sourceFiles(path.join(ROOT, 'src')).concat(sourceFiles(path.join(ROOT, 'wasm')), sourceFiles(path.join(ROOT, 'web/src')))) {
       if (file.includes('.generated.')) continue;
       // AssemblyScript's decorators (@inline, @external(…)) are blanked so that a TypeScript parser reads the file.
       const text = fs.readFileSync(file, 'utf8').replace(/@\w+(\([^)]*\))?/g, (d) => ' '.repeat(d.length));

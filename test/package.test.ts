@@ -1,6 +1,6 @@
 // The package as a user gets it: `npm pack` of the built dist/, the tarball
 // installed into an empty folder (its dependencies from the npm registry), then there the CLI
-// through npx, the README's library example as written, and a TypeScript consumer of both entries
+// through npx, `serve` serving the explorer, the README's library example as written, and a TypeScript consumer of both entries
 // type-checked against the installed declarations. Also what the tarball holds, and its size.
 
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from './helpers/cli.js';
+import { startServe } from './helpers/serve.js';
 
 interface PackResult {
   filename: string;
@@ -70,9 +71,11 @@ describe('the packed package, installed into an empty folder', () => {
     console.log(`tarball: ${pack.filename}, ${(pack.size / 1024).toFixed(0)} kB packed, ${(pack.unpackedSize / 1024).toFixed(0)} kB unpacked, ${pack.entryCount} files`);
     for (const file of ['bin/superposition.js', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts', 'dist/cli/main.js',
       'dist/cli/flagTable.generated.js', 'dist/train/toyWorker.bundle.js', 'dist/kernels/toy/wasm/toyKernels.generated.js',
-      'dist/kernels/sae/wasm/saeRelu.generated.js', 'dist/data/wasm/sampler.generated.js', 'package.json', 'README.md'])
+      'dist/kernels/sae/wasm/saeRelu.generated.js', 'dist/data/wasm/sampler.generated.js', 'dist-web/index.html', 'package.json', 'README.md'])
       expect(files, file).toContain(file);
-    expect(files.filter((f) => /^(test|bench|docs|wasm|scripts|config|results)\//.test(f) || /\.(png|svg)$/.test(f))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('dist-web/assets/') && f.endsWith('.js')).length, 'the explorer\'s scripts').toBeGreaterThan(0);
+    // Images belong to the docs and the site; only the site's own travel with the package.
+    expect(files.filter((f) => /^(test|bench|docs|web|wasm|scripts|config|results|test-artifacts)\//.test(f) || (/\.(png|svg)$/.test(f) && !f.startsWith('dist-web/')))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.generated.ts'))).toEqual([]);
     const manifest = JSON.parse(fs.readFileSync(path.join(installDir, 'node_modules/superposition-lab/package.json'), 'utf8'));
     expect(manifest.scripts.prepare).toBeDefined(); // not run for a tarball: dist/ is inside
@@ -90,6 +93,24 @@ describe('the packed package, installed into an empty folder', () => {
     const metrics = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
     expect(metrics.instances).toHaveLength(1);
     expect(fs.readFileSync(path.join(out, 'history.csv'), 'utf8').trim().split('\n').length).toBeGreaterThan(2);
+  });
+
+  it('the installed package\'s serve command serves the explorer: its page and the script the page loads', async () => {
+    const bin = path.join(installDir, 'node_modules', 'superposition-lab', 'bin', 'superposition.js');
+    const serve = await startServe([], { bin, cwd: installDir });
+    try {
+      const page = await fetch(serve.origin);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      const script = /<script[^>]+src="\.?\/?([^"]+\.js)"/.exec(html)?.[1];
+      expect(script, `a module script in ${html.slice(0, 300)}`).toBeDefined();
+      const asset = await fetch(new URL(script!, serve.origin));
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      expect((await asset.text()).length).toBeGreaterThan(1000);
+    } finally {
+      expect((await serve.stop()).status).toBe(0);
+    }
   });
 
   it("the README's library example runs as written", () => {

@@ -4,7 +4,6 @@
 // REPRODUCE_REPORT=<file> checks an existing report.html instead.
 // No chromium on PATH: skipped with a warning — except on CI (CI=true), where that fails.
 
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -12,34 +11,10 @@ import { describe, expect, it } from 'vitest';
 import type { TopLevelSpec } from 'vega-lite';
 import { renderSpec } from '../src/report/render.js';
 import { reportHtml } from '../src/report/reportHtml.js';
+import { CHROMIUM, CHROMIUM_ARGS, SKIP_BROWSER, warnIfSkipped } from './helpers/chromium.js';
 import { tempDir } from './helpers/cli.js';
 
-function findChromium(): string | null {
-  for (const name of ['chromium', 'chromium-browser']) {
-    try {
-      const found = execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim();
-      if (found) return found;
-    } catch {
-      // not on PATH
-    }
-  }
-  return null;
-}
-
-const CHROMIUM = findChromium();
-const ON_CI = process.env.CI === 'true';
-if (!CHROMIUM && !ON_CI) console.warn('reportBrowser.test: no chromium on PATH — browser test SKIPPED (apt-get install chromium)');
-
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost',
-];
+warnIfSkipped('reportBrowser.test');
 
 async function syntheticReport(dir: string): Promise<string> {
   const spec: TopLevelSpec = {
@@ -69,12 +44,12 @@ async function syntheticReport(dir: string): Promise<string> {
 }
 
 describe('reproduce report in headless Chromium', () => {
-  it.skipIf(!CHROMIUM && !ON_CI)('renders every figure without console errors, and screenshots', async () => {
+  it.skipIf(SKIP_BROWSER)('renders every figure without console errors, and screenshots', async () => {
     expect(CHROMIUM, 'CI=true but no chromium on PATH').not.toBeNull();
     const { chromium } = await import('playwright-core');
     const dir = tempDir('report-browser');
     const file = process.env.REPRODUCE_REPORT ?? (await syntheticReport(dir));
-    const browser = await chromium.launch({ executablePath: CHROMIUM!, args: ARGS });
+    const browser = await chromium.launch({ executablePath: CHROMIUM!, args: CHROMIUM_ARGS });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const errors: string[] = [];

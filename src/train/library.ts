@@ -11,7 +11,7 @@ import { expandSaeGrid, resolveSaeConfig, type SaeConfig, type SaeConfigInput, t
 import { createToyTraining, featureDistribution, toyHierarchy, trainStep, type HistoryRow, type ToyTraining } from './trainToy.js';
 import { toyMetrics, type ToyMetrics } from './toyMetrics.js';
 import { configFromJson, readToyWeights, toyConfigJson, toyHistoryCsv, toyMetricsJson, toyWeightsFile } from './toyFiles.js';
-import { createSaeTraining, saeTrainStep, type SaeHistoryRow, type SaeTraining, type ToySource } from './trainSae.js';
+import { createSaeTraining, deadCount, saeTrainStep, type SaeHistoryRow, type SaeTraining, type ToySource } from './trainSae.js';
 import { evaluateSaes, type SaeEvaluation } from './evaluateSae.js';
 import { saeConfigJson, saeHistoryCsv, saeMetricsEntry, saeMetricsJson, saeWeightsFile, type SaeMetrics } from './saeFiles.js';
 
@@ -40,14 +40,26 @@ export interface ToyProgress {
   losses: Float64Array;
   W: Float32Array;
   b: Float32Array;
+  /** Every history row so far (history.csv's rows; a live array: read the rows added since the last call). */
+  history: readonly HistoryRow[];
+  /** Milliseconds spent in training steps so far (async calls; 0 in the synchronous ones): steps / trainingMs is the loop's own rate, yields and callbacks excluded. */
+  trainingMs: number;
 }
 
-/** Where an SAE training is, handed to onProgress. */
+/** Where an SAE training is, handed to onProgress. decoders is a live view: copy what you keep. */
 export interface SaeProgress {
   step: number;
   totalSteps: number;
   /** The last batch's loss per SAE, in SAE index order. */
   losses: number[];
+  /** The last batch's L0 (mean active latents) per SAE, in SAE index order. */
+  l0: number[];
+  /** Latents silent for the config's deadWindow steps, per SAE, in SAE index order. */
+  dead: number[];
+  /** Each SAE's W_dec [hidden, latent] (unit columns), in SAE index order: compare with the toy's W_i as it trains. */
+  decoders: Float32Array[];
+  /** Milliseconds spent in training steps so far (async calls; 0 in the synchronous ones). */
+  trainingMs: number;
 }
 
 /** Anything with AbortSignal's `aborted` and `reason` (an AbortSignal, without requiring DOM or Node types). */
@@ -99,9 +111,9 @@ function resolveToy(input: ToyConfigInput | ToyConfig): ToyConfig {
   return 'totalSteps' in input && 'dataMode' in input ? (input as ToyConfig) : resolveToyConfig(input);
 }
 
-function toyProgress(training: ToyTraining): ToyProgress {
+function toyProgress(training: ToyTraining, trainingMs: number): ToyProgress {
   const { params } = training;
-  return { step: training.step, totalSteps: training.config.totalSteps, losses: training.losses, W: params.W, b: params.b };
+  return { step: training.step, totalSteps: training.config.totalSteps, losses: training.losses, W: params.W, b: params.b, history: training.history, trainingMs };
 }
 
 function trainedToy(training: ToyTraining): TrainedToyModel {
@@ -113,15 +125,21 @@ function throwIfStopped(signal: StopSignal | undefined): void {
   if (signal?.aborted) throw signal.reason ?? new Error('training was aborted');
 }
 
-/** Run `step` until `done()`, yielding to the event loop every sliceMs and reporting after each slice. */
-async function trainSliced(done: () => boolean, step: () => void, report: () => void, options: TrainAsyncOptions<unknown>): Promise<void> {
+/**
+ * Run `step` until `done()`, yielding to the event loop every sliceMs and reporting after each
+ * slice with the milliseconds spent in steps so far (the time of the yields and reports left out).
+ */
+async function trainSliced(done: () => boolean, step: () => void, report: (trainingMs: number) => void, options: TrainAsyncOptions<unknown>): Promise<void> {
   const sliceMs = options.sliceMs ?? 100;
+  let trainingMs = 0;
   while (!done()) {
     throwIfStopped(options.signal);
-    const sliceEnd = performance.now() + sliceMs;
+    const sliceStart = performance.now();
+    const sliceEnd = sliceStart + sliceMs;
     do step();
     while (!done() && performance.now() < sliceEnd);
-    report();
+    trainingMs += performance.now() - sliceStart;
+    report(trainingMs);
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
   throwIfStopped(options.signal);
@@ -142,7 +160,7 @@ export function trainToyModel(input: ToyConfigInput | ToyConfig, options: TrainO
   const total = training.config.totalSteps;
   while (training.step < total) {
     trainStep(training);
-    if (options.onProgress && (training.step % every === 0 || training.step === total)) options.onProgress(toyProgress(training));
+    if (options.onProgress && (training.step % every === 0 || training.step === total)) options.onProgress(toyProgress(training, 0));
   }
   return trainedToy(training);
 }
@@ -157,7 +175,7 @@ export function trainToyModel(input: ToyConfigInput | ToyConfig, options: TrainO
  */
 export async function trainToyModelAsync(input: ToyConfigInput | ToyConfig, options: TrainAsyncOptions<ToyProgress> = {}): Promise<TrainedToyModel> {
   const training = createToyTraining(resolveToy(input));
-  const report = () => options.onProgress?.(toyProgress(training));
+  const report = (trainingMs: number) => options.onProgress?.(toyProgress(training, trainingMs));
   await trainSliced(() => training.step >= training.config.totalSteps, () => trainStep(training), report, options);
   return trainedToy(training);
 }
@@ -181,9 +199,17 @@ function saeTraining(toy: ToyModel, input: SaeConfigInput | SaeConfig): SaeTrain
   return createSaeTraining(config, toySource(toy.config, toy.W), specs);
 }
 
-function saeProgress(training: SaeTraining): SaeProgress {
-  const last = training.groups.flatMap((g) => g.instances.map((i) => [i.spec.index, i.lastLoss.loss] as const));
-  return { step: training.step, totalSteps: training.config.saeSteps, losses: last.sort((a, b) => a[0] - b[0]).map(([, loss]) => loss) };
+function saeProgress(training: SaeTraining, trainingMs: number): SaeProgress {
+  const instances = training.groups.flatMap((g) => g.instances).sort((a, b) => a.spec.index - b.spec.index);
+  return {
+    step: training.step,
+    totalSteps: training.config.saeSteps,
+    losses: instances.map((i) => i.lastLoss.loss),
+    l0: instances.map((i) => i.lastLoss.l0),
+    dead: instances.map((i) => deadCount(i, training.config.deadWindow)),
+    decoders: instances.map((i) => i.params.W_dec as Float32Array),
+    trainingMs,
+  };
 }
 
 function trainedSaes(training: SaeTraining): TrainedSaes {
@@ -212,7 +238,7 @@ export function trainSaes(toy: ToyModel, input: SaeConfigInput | SaeConfig, opti
   const total = training.config.saeSteps;
   while (training.step < total) {
     saeTrainStep(training);
-    if (options.onProgress && (training.step % every === 0 || training.step === total)) options.onProgress(saeProgress(training));
+    if (options.onProgress && (training.step % every === 0 || training.step === total)) options.onProgress(saeProgress(training, 0));
   }
   return trainedSaes(training);
 }
@@ -220,7 +246,7 @@ export function trainSaes(toy: ToyModel, input: SaeConfigInput | SaeConfig, opti
 /** trainSaes that yields to the event loop between slices of steps, with progress and an AbortSignal (see trainToyModelAsync). */
 export async function trainSaesAsync(toy: ToyModel, input: SaeConfigInput | SaeConfig, options: TrainAsyncOptions<SaeProgress> = {}): Promise<TrainedSaes> {
   const training = saeTraining(toy, input);
-  const report = () => options.onProgress?.(saeProgress(training));
+  const report = (trainingMs: number) => options.onProgress?.(saeProgress(training, trainingMs));
   await trainSliced(() => training.step >= training.config.saeSteps, () => saeTrainStep(training), report, options);
   return trainedSaes(training);
 }

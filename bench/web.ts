@@ -1,0 +1,93 @@
+// `npm run bench:web`: the explorer's training speed in headless Chromium against the CLI's
+// one-thread loop in Node, on W1 (n=20 m=5 S=0.9) and W2 (the 20-instance grid), 10,000 steps each.
+// The page is the built dist-web/ served by `superposition serve` (a child process on port 0) and
+// opened with the workload's URL and run=1; its rate is the status element's data-steps-per-second
+// (steps / milliseconds the worker spent in steps). Node's is the same definition, measured in a
+// fresh process per round (bench/webNode.ts), so both start cold. Rounds interleave page and Node,
+// W1 and W2, so that a busy moment of the machine falls on both; the table shows medians.
+//   npm run bench:web [-- --rounds N]     (default 3)
+
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from '../test/helpers/chromium.js';
+import { startServe } from '../test/helpers/serve.js';
+import { BENCH_DIR, formatTable } from './rows.js';
+import { median } from './timing.js';
+import { WEB_WORKLOADS, type WebWorkload } from './webWorkloads.js';
+
+const PAGE_TIMEOUT_MS = 600_000;
+/** In the page: the status ends in "done" (issue 18's interface). */
+const STATUS_DONE = `/done\\s*$/.test(document.querySelector('[data-testid="status"]')?.textContent ?? '')`;
+
+/** One training in a fresh page (a new worker, cold); returns the page's steps/s and whether it was cross-origin isolated. */
+async function pageRate(browser: Browser, origin: string, workload: WebWorkload): Promise<{ rate: number; isolated: boolean }> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+    await page.goto(`${origin}?${workload.query}`);
+    await page.waitForFunction(STATUS_DONE, null, { timeout: PAGE_TIMEOUT_MS, polling: 100 });
+    if (errors.length > 0) throw new Error(`the page failed: ${errors.join('; ')}`);
+    const rate = Number(await page.getByTestId('status').getAttribute('data-steps-per-second'));
+    if (!(rate > 0)) throw new Error(`no data-steps-per-second on the status after ${workload.name}`);
+    return { rate, isolated: (await page.evaluate('crossOriginIsolated')) === true };
+  } finally {
+    await context.close();
+  }
+}
+
+/** One training in a fresh Node process, with the CLI's Node flags; returns its steps/s. */
+function nodeRate(workload: WebWorkload): number {
+  const args = ['--max-semi-space-size=2', '--import', 'tsx', path.join(BENCH_DIR, 'webNode.ts'), workload.name];
+  const result = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: PAGE_TIMEOUT_MS });
+  if (result.status !== 0) throw new Error(`bench/webNode.ts ${workload.name}: ${result.stderr}`);
+  return (JSON.parse(result.stdout.trim()) as { stepsPerSecond: number }).stepsPerSecond;
+}
+
+function roundsArg(): number {
+  const at = process.argv.indexOf('--rounds');
+  const rounds = at < 0 ? 3 : Number(process.argv[at + 1]);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be an integer ≥ 1');
+  return rounds;
+}
+
+const grouped = (value: number) => Math.round(value).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  if (!CHROMIUM) throw new Error('bench:web needs chromium on PATH (apt-get install chromium)');
+  const rounds = roundsArg();
+  const serve = await startServe([]);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const page = new Map<string, number[]>(WEB_WORKLOADS.map((w) => [w.name, []]));
+  const node = new Map<string, number[]>(WEB_WORKLOADS.map((w) => [w.name, []]));
+  let isolated = true;
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      for (const workload of WEB_WORKLOADS) {
+        // Alternate which goes first, so neither always meets a machine the other just warmed or loaded.
+        const measurePage = async () => {
+          const result = await pageRate(browser, serve.origin, workload);
+          page.get(workload.name)!.push(result.rate);
+          isolated &&= result.isolated;
+        };
+        const measureNode = () => node.get(workload.name)!.push(nodeRate(workload));
+        if (round % 2 === 1) (await measurePage(), measureNode());
+        else (measureNode(), await measurePage());
+        process.stderr.write(`round ${round}/${rounds} ${workload.name}: page ${grouped(page.get(workload.name)!.at(-1)!)}, Node ${grouped(node.get(workload.name)!.at(-1)!)} steps/s\n`);
+      }
+    }
+  } finally {
+    await browser.close();
+    await serve.stop();
+  }
+  const rows = WEB_WORKLOADS.map((w) => {
+    const [p, n] = [median(page.get(w.name)!), median(node.get(w.name)!)];
+    return [w.name, w.description, grouped(p), grouped(n), `${(p / n).toFixed(2)}×`];
+  });
+  console.log(`\nsteps/s, medians of ${rounds} interleaved rounds of 10,000 steps from a cold start (page: one Web Worker${isolated ? ', cross-origin isolated' : ''}; Node: the CLI's one-thread loop)\n`);
+  console.log(formatTable(['workload', '', 'page', 'Node', 'page/Node'], rows, new Set([2, 3, 4])).join('\n'));
+}
+
+await main();

@@ -1,0 +1,134 @@
+// The toy model's views, live while it trains and final after: the loss curve, the instance
+// picker, WᵀW, the feature-norm bars, the feature arrows (m ≤ 2) and the dimensionality scatter,
+// and the summary table (live numbers while training; the CLI's table, data-testid="summary",
+// once the model's metrics are measured).
+
+import { gramMatrix, toySummaryRows, type HistoryRow, type ToyMetrics } from 'superposition-lab';
+import type { InstanceGeometry, ToySnapshot } from './messages.js';
+import { ArrowView } from './views/arrows.js';
+import { DimensionalityScatter } from './views/dimensionality.js';
+import { drawFeatureBars } from './views/featureBars.js';
+import { drawHeatmap } from './views/heatmap.js';
+import { LossCurve } from './views/lossCurve.js';
+import { renderTable } from './views/tables.js';
+
+export interface ToyShape {
+  nFeatures: number;
+  nHidden: number;
+  sparsity: readonly number[];
+}
+
+/** Above this many multiply-adds a Gram matrix is left to the worker, not computed on the page's thread. */
+const MAIN_THREAD_GRAM = 2e6;
+
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+
+export class ToyViews {
+  private shape: ToyShape = { nFeatures: 0, nHidden: 0, sparsity: [] };
+  private W: Float32Array = new Float32Array(0); // [inst, hidden, feat]
+  private geometry: InstanceGeometry[] = [];
+  private gram: Float64Array | null = null; // [feat, feat] of the selected instance
+  private metrics: ToyMetrics | null = null;
+  private decoder: { Wdec: Float32Array; dictSize: number } | undefined;
+  private readonly loss = new LossCurve(byId('loss-curve'));
+  private readonly scatter = new DimensionalityScatter(byId('dimensionality'));
+  private readonly arrows = new ArrowView(byId<HTMLCanvasElement>('arrows'));
+  selected = 0;
+
+  constructor(private readonly onSelect: (instance: number) => void) {
+    byId<HTMLSelectElement>('instance').addEventListener('change', (event) => this.select(Number((event.target as HTMLSelectElement).value)));
+  }
+
+  /** Start over for a model of this shape, with its history so far. */
+  start(shape: ToyShape, history: readonly HistoryRow[] = []): void {
+    this.shape = shape;
+    this.metrics = null;
+    this.gram = null;
+    this.geometry = [];
+    this.decoder = undefined;
+    const picker = byId<HTMLSelectElement>('instance');
+    picker.replaceChildren(...shape.sparsity.map((s, k) => new Option(`instance ${k}: S = ${s}`, String(k))));
+    // The sparsest instance first: where superposition shows (the pentagon of the intro preset).
+    this.selected = shape.sparsity.reduce((best, s, k) => (s > shape.sparsity[best] ? k : best), 0);
+    picker.value = String(this.selected);
+    this.onSelect(this.selected);
+    byId('arrows-view').hidden = shape.nHidden > 2;
+    this.loss.reset(shape.sparsity);
+    this.loss.add(history);
+    this.loss.draw();
+    this.scatter.reset(shape.sparsity, shape.nFeatures);
+    byId<HTMLTableElement>('summary').replaceChildren();
+    byId('summary').removeAttribute('data-testid');
+  }
+
+  /** Draw a snapshot of the training. */
+  snapshot(snapshot: ToySnapshot): void {
+    this.W = snapshot.W;
+    if (snapshot.geometry) this.geometry = snapshot.geometry;
+    if (snapshot.gram && snapshot.selected === this.selected) this.gram = snapshot.gram;
+    this.loss.add(snapshot.newHistory);
+    this.loss.draw();
+    this.drawInstance();
+    if (this.geometry.length > 0) {
+      this.scatter.draw(this.geometry);
+      const instances = this.geometry.map((g, k) => ({ sparsity: this.shape.sparsity[k], finalLoss: snapshot.losses[k], represented: g.represented, dimensionsPerFeature: g.dimensionsPerFeature }));
+      renderTable(byId('summary'), toySummaryRows({ instances }, this.shape.nFeatures), null, `Step ${snapshot.step.toLocaleString('en-US')}: loss of the last batch`);
+    }
+  }
+
+  /** Draw a finished (or imported) model with its metrics; the summary table becomes the CLI's. */
+  finish(W: Float32Array, metrics: ToyMetrics, history: readonly HistoryRow[] = []): void {
+    this.W = W;
+    this.metrics = metrics;
+    this.geometry = metrics.instances;
+    this.gram = null;
+    if (history.length > 0) {
+      this.loss.reset(this.shape.sparsity);
+      this.loss.add(history);
+      this.loss.draw();
+    }
+    this.drawInstance();
+    this.scatter.draw(this.geometry);
+    renderTable(byId('summary'), toySummaryRows(metrics, this.shape.nFeatures), 'summary', 'Summary (loss on the evaluation set, as the CLI prints it)');
+  }
+
+  /** Show an SAE's decoder directions over the features of its toy instance (undefined: none). */
+  setDecoder(decoder: { Wdec: Float32Array; dictSize: number; toyInstance: number } | undefined): void {
+    this.decoder = decoder && decoder.toyInstance === this.selected ? decoder : undefined;
+    this.drawArrows();
+  }
+
+  /** Fit every view to its container again (after the window was resized). */
+  resize(): void {
+    this.loss.resize();
+    this.scatter.resize();
+    this.drawInstance();
+  }
+
+  select(instance: number): void {
+    this.selected = instance;
+    byId<HTMLSelectElement>('instance').value = String(instance);
+    const { nFeatures: n, nHidden: m } = this.shape;
+    this.gram = null;
+    if (n * n * m <= MAIN_THREAD_GRAM && this.W.length > 0) this.gram = Float64Array.from(gramMatrix(this.W, instance, m, n).flat());
+    this.decoder = undefined;
+    this.onSelect(instance);
+    this.drawInstance();
+  }
+
+  private drawInstance(): void {
+    const k = this.selected;
+    const n = this.shape.nFeatures;
+    const gram = this.metrics ? Float64Array.from(this.metrics.instances[k].gram.flat()) : this.gram;
+    if (gram) drawHeatmap(byId<HTMLCanvasElement>('gram'), { values: gram, rows: n, cols: n, rowLabel: 'feature i', colLabel: 'feature j' });
+    const geometry = this.geometry[k];
+    if (geometry) drawFeatureBars(byId<HTMLCanvasElement>('bars'), geometry.featureNorms, geometry.interference);
+    this.drawArrows();
+  }
+
+  private drawArrows(): void {
+    const { nFeatures: n, nHidden: m } = this.shape;
+    if (m > 2 || this.W.length === 0) return;
+    this.arrows.update(this.W.subarray(this.selected * m * n, (this.selected + 1) * m * n), m, n, this.decoder);
+  }
+}
