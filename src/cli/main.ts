@@ -2,6 +2,7 @@
 //   superposition [flags]                 train toy models (one instance per sparsity) → results/<run>/
 //   superposition [flags] --sae [flags]   then an SAE grid on every toy instance → results/<run>/sae/
 //   superposition sae --from DIR [flags]  an SAE grid on a finished run
+//   superposition worker redis://…        train the runs of queued sweeps (sweep --queue)
 // Flags map one-to-one onto config fields (src/config/toy.ts and sae.ts hold flags, defaults and ranges);
 // bad input is one line on stderr and exit code 2, before anything is written.
 // This module is the entry and stays light, so that the command starts almost as fast as Node:
@@ -22,6 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     if (argv[0] === 'sweep') return await (await import('./sweep.js')).sweepMain(argv.slice(1));
+    if (argv[0] === 'worker') return await (await import('./worker.js')).workerMain(argv.slice(1));
     if (argv[0] === 'reproduce') return await (await import('./reproduce.js')).reproduceMain(argv.slice(1));
     const { buildSaeProgram, buildToyProgram, parseWith } = await import('./programs.js');
     const kind = argv[0] === 'sae' ? 'sae' : 'toy';
