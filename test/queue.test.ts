@@ -27,8 +27,8 @@ interface Running {
 }
 const running: Running[] = [];
 
-function start(args: readonly string[], cwd = ROOT): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args: readonly string[], cwd = ROOT, env: NodeJS.ProcessEnv = process.env): Running {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const proc: Running = { child, out: '', err: '', exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
   child.stdout!.on('data', (chunk: Buffer) => (proc.out += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (proc.err += chunk.toString()));
@@ -132,6 +132,28 @@ describe.runIf(redisAvailable())('queued sweeps on a real Redis', () => {
     expect(await second.exit).toBe(0);
   }, 120_000);
 
+  it('Ctrl-C on a worker hands its run back to the queue at once; another worker trains it', async () => {
+    const dir = path.join(base, 'interrupted-worker', 'sw');
+    const first = start(['worker', url, '--lock-ms', '60000']); // a lock that would outlast the test: only the hand-back can free the run
+    const coordinator = start(['sweep', ...GRID, '--queue', url, '--out', dir, '--quiet']);
+    await waitFor('the worker to start a run', () => trained(first.err).length > 0);
+    const [run] = trained(first.err);
+    first.child.kill('SIGINT');
+    expect(await first.exit).toBe(0);
+    expect(first.err).toContain(`run ${run} of`);
+    expect(first.err).toMatch(new RegExp(`run ${run} of sweep-[0-9a-f]{12}: handed back to the queue`));
+    // While no worker serves it, a second coordinator of the same grid (another folder, same queue) is refused.
+    const rival = runCli(['sweep', ...GRID, '--queue', url, '--quiet', '--out', path.join(base, 'rival', 'sw')]);
+    expect(rival.status).toBe(2);
+    expect(rival.stderr).toMatch(new RegExp(`^superposition: error: the queue sweep-[0-9a-f]{12} of this sweep already has a coordinator: process ${coordinator.child.pid} on .*, writing ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')};`));
+    const second = start(['worker', url, '--lock-ms', '60000']);
+    expect(await coordinator.exit, coordinator.err).toBe(0);
+    expect(trained(second.err)).toContain(run);
+    expectSameSweep(dir, local);
+    second.child.kill('SIGTERM');
+    expect(await second.exit).toBe(0);
+  }, 120_000);
+
   it('the coordinator SIGKILLed and resumed: runs finished meanwhile are collected, none trained twice', async () => {
     const dir = path.join(base, 'killed-coordinator', 'sw');
     const worker = start(['worker', url, '--lock-ms', '1000']);
@@ -171,6 +193,27 @@ describe.runIf(redisAvailable())('queued sweeps on a real Redis', () => {
     } finally {
       await lost.stop();
     }
+  }, 120_000);
+
+  it('runs that fail on a worker are each named, exit 1, and --resume queues them again', async () => {
+    const dir = path.join(base, 'failed-runs', 'sw');
+    const small = ['--set', 'seed=1,2', '--sparse-dim', '5', '--dense-dim', '2', '--steps', '300'];
+    // A worker whose memory limit no run fits: every job fails its check, nothing trains.
+    const starved = start(['worker', url, '--lock-ms', '1000'], ROOT, { ...process.env, SUPERPOSITION_MEMORY_LIMIT: '1K' });
+    const coordinator = start(['sweep', ...small, '--queue', url, '--out', dir]);
+    expect(await coordinator.exit).toBe(1);
+    expect(coordinator.err.match(/^superposition: run [0-9a-f]{10} \(#[01] seed=[12]\) failed: rejected: .*memory/gm)).toHaveLength(2);
+    expect(coordinator.err).toMatch(/error: 2 run\(s\) failed on workers .* resume with --resume /);
+    expect(trained(starved.err)).toEqual([]);
+    starved.child.kill('SIGTERM');
+    await starved.exit;
+    const worker = start(['worker', url, '--lock-ms', '1000']);
+    const resumed = start(['sweep', '--resume', dir, '--queue', url, '--quiet']);
+    expect(await resumed.exit, resumed.err).toBe(0);
+    expect(recordIds(dir)).toHaveLength(2);
+    expect(done(worker.err)).toHaveLength(2);
+    worker.child.kill('SIGTERM');
+    await worker.exit;
   }, 120_000);
 
   it('Redis unreachable at start: one line naming the URL with its password masked, exit 2, nothing written', async () => {

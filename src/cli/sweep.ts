@@ -150,7 +150,12 @@ export async function sweepMain(argv: readonly string[]): Promise<number> {
     if (queue) await (await import('../experiments/queue/connection.js')).checkReachable(queue);
     return await withFolderLock(outDir, () => runLocked(parsed.command, parsed.runs), shard ? shardLockFile(shard) : undefined);
   } catch (error) {
-    if (error instanceof QueueRunsFailedError) for (const problem of error.problems) process.stderr.write(`superposition: ${problem}\n`);
+    if (error instanceof QueueRunsFailedError) {
+      // Runs failed, not the input: each named, then one line, exit 1 (no trace: nothing unexpected happened here).
+      for (const problem of error.problems) process.stderr.write(`superposition: ${problem}\n`);
+      process.stderr.write(`superposition: error: ${error.message}\n`);
+      return 1;
+    }
     return reportFailure(error);
   }
 }

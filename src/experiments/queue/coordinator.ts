@@ -19,6 +19,7 @@ import { appendRecord, readRunsJsonl, runRecord, type RunRecord } from '../sweep
 import { writeSweepSummary } from '../sweep/summary.js';
 import { lastingClient, lastingOptions } from './connection.js';
 import { QueueRunsFailedError } from './errors.js';
+import { attachCoordinator } from './guard.js';
 import { SWEEPS_KEY, queueName } from './names.js';
 import { runPayload } from './payload.js';
 import { redact, type RedisTarget } from './redisUrl.js';
@@ -50,6 +51,11 @@ interface WaitState {
 
 /** The plain client that keeps the sweep in the set of sweeps workers serve. */
 type Registry = Awaited<ReturnType<typeof lastingClient>>;
+/** The registry client and the renewal of this coordinator's claim on the queue. */
+interface Attachment {
+  registry: Registry;
+  renew: () => Promise<void>;
+}
 
 const JOB_OPTIONS = { attempts: 1, removeOnComplete: false, removeOnFail: false };
 /** How often the job counts are compared with the runs still expected (a Redis that lost its data). */
@@ -141,17 +147,18 @@ async function reportProgress(queue: Queue, state: WaitState, options: QueueSwee
 }
 
 /** Fewer jobs than runs expected: Redis lost them (restarted without persistence). Queue them again, and the sweep's name. */
-async function requeueLost(queue: Queue, registry: Registry, name: string, state: WaitState, options: QueueSweepOptions): Promise<void> {
+async function requeueLost(queue: Queue, { registry, renew }: Attachment, name: string, state: WaitState, options: QueueSweepOptions): Promise<void> {
   const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'completed', 'failed', 'waiting-children');
   const held = Object.values(counts).reduce((a, b) => a + b, 0);
   await registry.sadd(SWEEPS_KEY, name);
+  await renew();
   if (held >= state.pending.size) return;
   options.warn?.(`the queue ${name} holds ${held} jobs for ${state.pending.size} runs still expected (Redis restarted without its data?): queueing the missing runs again`);
   await enqueue(queue, [...state.pending.values()]);
 }
 
 /** Wait for every pending run; detaches with InterruptedError when asked to stop. */
-async function waitForRuns(queue: Queue, registry: Registry, name: string, state: WaitState, options: QueueSweepOptions): Promise<void> {
+async function waitForRuns(queue: Queue, attachment: Attachment, name: string, state: WaitState, options: QueueSweepOptions): Promise<void> {
   const total = [...state.pending.values()].reduce((sum, run) => sum + run.config.totalSteps, 0);
   options.progress?.start(total);
   let lastCheck = performance.now();
@@ -162,9 +169,9 @@ async function waitForRuns(queue: Queue, registry: Registry, name: string, state
       await reportProgress(queue, state, options);
       if (performance.now() - lastCheck > RECHECK_MS) {
         lastCheck = performance.now();
-        await requeueLost(queue, registry, name, state, options);
+        await requeueLost(queue, attachment, name, state, options);
       }
-      if (state.pending.size > 0) await sleep(options.pollMs ?? 250);
+      if (state.pending.size > 0) await sleep(options.pollMs ?? 100);
     }
   } finally {
     options.progress?.stop();
@@ -184,15 +191,18 @@ export async function runQueueSweep(runs: readonly SweepRun[], options: QueueSwe
   if (state.pending.size > 0) {
     const queue = await openQueue(name, options);
     const registry = await lastingClient(options.target, () => {}); // the queue reports Redis' errors
+    let guard: Awaited<ReturnType<typeof attachCoordinator>> | undefined;
     try {
+      guard = await attachCoordinator(registry, name, options.outDir);
       await registry.sadd(SWEEPS_KEY, name);
       await prepare(queue, finished, state);
-      await waitForRuns(queue, registry, name, state, options);
+      await waitForRuns(queue, { registry, renew: guard.renew }, name, state, options);
       if (state.failures.length === 0) {
         await registry.srem(SWEEPS_KEY, name);
         await queue.obliterate({ force: true });
       }
     } finally {
+      await guard?.release().catch(() => undefined);
       await queue.close();
       registry.disconnect();
     }

@@ -7,6 +7,11 @@ export class QueueUnreachableError extends Error {
   override name = 'QueueUnreachableError';
 }
 
+/** Another coordinator is attached to the sweep's queue (one per sweep): exit 2, nothing written. */
+export class QueueInUseError extends Error {
+  override name = 'QueueInUseError';
+}
+
 /** Runs of a queued sweep failed on workers; each reason is printed on a line of its own. */
 export class QueueRunsFailedError extends Error {
   override name = 'QueueRunsFailedError';

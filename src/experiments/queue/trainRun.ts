@@ -19,12 +19,15 @@ export interface TrainRunOptions {
   /** Polled while training; true stops the run (InterruptedError) so its job can be released. */
   shouldStop?: () => boolean;
   log?: (line: string) => void;
+  /** Told how long the run itself took (training, metrics and files, as a local sweep does them), in ms. */
+  onTrained?: (ms: number) => void;
 }
 
 /** Train `run` and return its files (config.json aside); throws InterruptedError when asked to stop. */
 export async function trainRunFiles(run: SweepRun, options: TrainRunOptions): Promise<RunFiles> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'superposition-job-'));
   try {
+    const started = performance.now();
     const { training } = packTraining([run], options.workers);
     const total = training.config.totalSteps;
     let stopped = false;
@@ -34,6 +37,7 @@ export async function trainRunFiles(run: SweepRun, options: TrainRunOptions): Pr
     });
     if (stopped && training.step < total) throw new InterruptedError(training.step, total);
     await finishRun(run, training, 0, toyMetrics(training), { outDir: scratch, log: options.log });
+    options.onTrained?.(performance.now() - started);
     return readRunFiles(path.join(scratch, 'runs', run.id));
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });

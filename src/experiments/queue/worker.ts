@@ -27,7 +27,7 @@ export interface ServeOptions {
 }
 
 /** How often the set of sweeps is read for new queues. */
-const DISCOVER_MS = 1000;
+const DISCOVER_MS = 100;
 /** Progress is reported to the queue at most this often. */
 const PROGRESS_MS = 1000;
 
@@ -46,7 +46,10 @@ function throttled(warn: ((line: string) => void) | undefined): (line: string) =
 /** The processor of one queue's jobs: check, train, return the files; a stop request hands the job back. */
 async function processorFor(name: string, options: ServeOptions) {
   const { UnrecoverableError, WaitingError } = await import('bullmq');
+  let lastReturned: number | undefined; // when this worker's previous job ended: the gap is the queue's round trip
   return async (job: Job, token?: string): Promise<{ files: Record<string, string> }> => {
+    const entered = performance.now();
+    const gap = lastReturned === undefined ? '' : `; ${(entered - lastReturned).toFixed(0)} ms after the previous run`;
     let run;
     try {
       run = runFromPayload(job.id, job.data, options.workers);
@@ -57,9 +60,11 @@ async function processorFor(name: string, options: ServeOptions) {
     }
     options.log?.(`run ${run.id} of ${name}: training (${run.config.totalSteps} steps)`);
     let reported = 0;
+    let trainedMs = 0;
     try {
       const files = await trainRunFiles(run, {
         workers: options.workers,
+        onTrained: (ms) => (trainedMs = ms),
         shouldStop: options.shouldStop,
         onStep: (step, total, loss) => {
           if (performance.now() - reported < PROGRESS_MS && step < total) return;
@@ -67,7 +72,8 @@ async function processorFor(name: string, options: ServeOptions) {
           job.updateProgress({ step, loss }).catch(() => undefined);
         },
       });
-      options.log?.(`run ${run.id} of ${name}: done`);
+      lastReturned = performance.now();
+      options.log?.(`run ${run.id} of ${name}: done in ${(lastReturned - entered).toFixed(0)} ms (the run itself ${trainedMs.toFixed(0)} ms${gap})`);
       return { files };
     } catch (error) {
       if (!(error instanceof InterruptedError)) throw error;
