@@ -94,6 +94,24 @@ describe('Redis URLs', () => {
   });
 });
 
+describe('bad worker and --queue input', () => {
+  it('is one line naming the flag and its range, exit 2, before Redis is asked', () => {
+    for (const [args, message] of [
+      [['worker', 'redis://127.0.0.1:1', '--concurrency', '0'], /--concurrency must be an integer in \[1, 64\] \(got 0\)/],
+      [['worker', 'redis://127.0.0.1:1', '--lock-ms', 'soon'], /--lock-ms must be an integer in \[1000, 3600000\] \(got "soon"\)/],
+      [['worker', 'http://:pw-secret@127.0.0.1:1'], /the Redis URL must start with redis:\/\/ or rediss:\/\/ \(got "http:\/\/:\*\*\*\*@127\.0\.0\.1:1"\)/],
+      [['worker', 'redis://127.0.0.1:1', '--queue', '../x'], /--queue must name a sweep's queue, sweep-<12 hex digits>/],
+      [['sweep', '--queue', 'redis://127.0.0.1:1', '--shard', '0/2', '--out', path.join(tempDir('queue-bad'), 'sw')], /--queue and --shard are two ways/],
+    ] as const) {
+      const r = runCli(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toContain('pw-secret');
+    }
+  });
+});
+
 describe.runIf(redisAvailable())('queued sweeps on a real Redis', () => {
   let server: RedisServer;
   let url: string;
@@ -152,6 +170,21 @@ describe.runIf(redisAvailable())('queued sweeps on a real Redis', () => {
     expectSameSweep(dir, local);
     second.child.kill('SIGTERM');
     expect(await second.exit).toBe(0);
+  }, 120_000);
+
+  it('--concurrency 2 runs two worker processes that share the runs; SIGTERM stops both', async () => {
+    const dir = path.join(base, 'concurrency', 'sw');
+    const workers = start(['worker', url, '--concurrency', '2', '--lock-ms', '1000']);
+    const coordinator = start(['sweep', ...GRID, '--queue', url, '--out', dir, '--quiet']);
+    expect(await coordinator.exit, coordinator.err).toBe(0);
+    const pids = new Set([...workers.err.matchAll(/^worker (\d+): run [0-9a-f]{10} of sweep-[0-9a-f]{12}: training/gm)].map((m) => m[1]));
+    expect(pids.size).toBe(2);
+    expect(pids.has(String(workers.child.pid))).toBe(false);
+    expect(trained(workers.err)).toHaveLength(4);
+    expectSameSweep(dir, local);
+    workers.child.kill('SIGTERM');
+    expect(await workers.exit).toBe(0);
+    expect(workers.err.match(/: stopped$/gm)).toHaveLength(2);
   }, 120_000);
 
   it('the coordinator SIGKILLed and resumed: runs finished meanwhile are collected, none trained twice', async () => {

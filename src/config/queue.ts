@@ -23,7 +23,7 @@ export const queueWorkerSchema = z.strictObject({
     .default(30_000)
     .meta({
       flag: '--lock-ms <ms>',
-      description: "a run's lock on the queue: renewed every lockMs/2 while it trains; a worker silent for lockMs (killed, cut off) loses the run, and another worker retries it",
+      description: "a run's lock on the queue, in ms: renewed at half that while it trains; a worker silent that long (killed, cut off) loses the run, and another worker trains it again",
     }),
 });
 export type QueueWorkerOptions = z.output<typeof queueWorkerSchema>;
