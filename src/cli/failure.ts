@@ -14,11 +14,12 @@ import { LockHeldError } from '../experiments/lock.js';
 import { MemoryLimitError } from '../experiments/memory.js';
 import { MissingRunError } from '../experiments/runSae.js';
 import { MergeError } from '../experiments/sweep/merge.js';
+import { QueueInUseError, QueueUnreachableError } from '../experiments/queue/errors.js';
 import { SaeDivergenceError } from '../train/trainSae.js';
 import { VERSION } from '../version.js';
 import { UsageError } from './flags.js';
 
-const KNOWN = [UsageError, ConfigError, OutputPlaceError, DamagedFileError, LockHeldError, MemoryLimitError, MissingRunError, SafetensorsError, MergeError];
+const KNOWN = [UsageError, ConfigError, OutputPlaceError, DamagedFileError, LockHeldError, MemoryLimitError, MissingRunError, SafetensorsError, MergeError, QueueUnreachableError, QueueInUseError];
 
 /** Allocation failures of V8 and WebAssembly: memory ran out while running. */
 function isOutOfMemory(error: unknown): error is Error {

@@ -3,6 +3,7 @@
 //   superposition [flags] --sae [flags]   then an SAE grid on every toy instance → results/<run>/sae/
 //   superposition sae --from DIR [flags]  an SAE grid on a finished run
 //   superposition serve [--port P] [DIR]  the browser explorer on 127.0.0.1 (serve.ts)
+//   superposition worker redis://…        train the runs of queued sweeps (sweep --queue)
 // Flags map one-to-one onto config fields (src/config/toy.ts and sae.ts hold flags, defaults and ranges);
 // bad input is one line on stderr and exit code 2, before anything is written.
 // This module is the entry and stays light, so that the command starts almost as fast as Node:
@@ -23,6 +24,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     if (argv[0] === 'sweep') return await (await import('./sweep.js')).sweepMain(argv.slice(1));
+    if (argv[0] === 'worker') return await (await import('./worker.js')).workerMain(argv.slice(1));
     if (argv[0] === 'reproduce') return await (await import('./reproduce.js')).reproduceMain(argv.slice(1));
     if (argv[0] === 'serve') return await (await import('./serve.js')).serveMain(argv.slice(1));
     const { buildSaeProgram, buildToyProgram, parseWith } = await import('./programs.js');

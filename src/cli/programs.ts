@@ -34,7 +34,8 @@ export function buildToyProgram(): Command {
     'after',
     '\nSAEs on a finished run:  superposition sae --from results/<run> [SAE flags]   (see superposition sae --help)' +
       '\nA grid of runs:          superposition sweep [config.json|.yaml] [--set field=v1,v2,…]… [flags]   (see superposition sweep --help)' +
-      '\nThe browser explorer:    superposition serve [--port P] [results/<run>]   (see superposition serve --help)',
+      '\nThe browser explorer:    superposition serve [--port P] [results/<run>]   (see superposition serve --help)' +
+      '\nA queue worker:          superposition worker redis://HOST:PORT [--concurrency K]   (see superposition worker --help)',
   );
   return program;
 }

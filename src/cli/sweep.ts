@@ -21,6 +21,8 @@ import { interruptible } from './interrupt.js';
 import { createProgress, progressMode } from './progress.js';
 import { newProgram, parseWith } from './programs.js';
 import { formatTable } from './summary.js';
+import { QueueRunsFailedError } from '../experiments/queue/errors.js';
+import { parseRedisUrl, type RedisTarget } from '../experiments/queue/redisUrl.js';
 
 function buildProgram(): Command {
   const program = newProgram('superposition sweep', 'Run a grid of experiments: a config file (or the defaults) × every --set, with a resumable store.')
@@ -30,6 +32,7 @@ function buildProgram(): Command {
     .option('--name <name>', 'name of the sweep folder under results/')
     .option('--resume <dir>', 'finish an interrupted sweep: skips finished runs, redoes the others')
     .option('--workers <N>', `worker threads (default: ${os.availableParallelism()})`)
+    .option('--queue <url>', 'put the runs on a queue in this Redis (redis://[:PASSWORD@]HOST:PORT, rediss:// for TLS) for `superposition worker` processes; wait and write their results here')
     .option('--shard <i/N>', 'run only shard i (0-based) of N: the runs whose index mod N is i; auto reads SLURM_ARRAY_TASK_ID, auto/N JOB_COMPLETION_INDEX')
     .option('--quiet', 'no progress output');
   addFlags(program, TOY_FLAGS, { showDefaults: false });
@@ -59,6 +62,8 @@ interface SweepCommand {
   workers: number;
   quiet: boolean;
   shard?: Shard;
+  /** --queue: the Redis whose workers train the runs. */
+  queue?: RedisTarget;
 }
 
 /** A new sweep: the config file (or the defaults), overridden by flags, × every --set. */
@@ -90,13 +95,15 @@ function parseSweepArgs(argv: readonly string[]): SweepCommand | 'exit' {
   const quiet = Boolean(options.quiet);
   const workers = parseWorkers(options.workers as string | undefined);
   const shard = options.shard === undefined ? undefined : parseShard(options.shard as string);
-  if (options.resume === undefined) return { ...newSweep(program, options, shard !== undefined), workers, quiet, shard };
+  const queue = options.queue === undefined ? undefined : parseRedisUrl(options.queue as string, '--queue');
+  if (queue && shard) throw new UsageError('--queue and --shard are two ways to spread a sweep: give one of them');
+  if (options.resume === undefined) return { ...newSweep(program, options, shard !== undefined), workers, quiet, shard, queue };
   const outDir = options.resume as string;
   if (program.args.length > 0 || options.set || options.out || options.name)
     throw new UsageError('--resume takes the sweep from its sweep.json: drop the config file, --set, --out and --name');
   if (outDir.trim() === '') throw new UsageError('--resume must name a sweep folder (got "")');
   if (!fs.existsSync(path.join(outDir, 'sweep.json'))) throw new UsageError(`--resume ${outDir}: no sweep.json there, so it is not a sweep folder`);
-  return { ...readSweepDefinition(outDir), outDir, workers, quiet, shard };
+  return { ...readSweepDefinition(outDir), outDir, workers, quiet, shard, queue };
 }
 
 /** Refuse, before anything is written, a sweep whose largest pack (or SAE grid) memory cannot hold. */
@@ -129,7 +136,8 @@ function parseAndExpand(argv: readonly string[]): { command: SweepCommand; runs:
   const abs = runs.find((run) => run.config.model === 'abs');
   if (abs) throw new UsageError(`run ${abs.id}: --model abs does not run in sweeps; give its grid to one run instead (superposition --model abs --sparsity S1 S2 … --seed N)`);
   if (command.shard && !isFreshDir(command.outDir)) checkSameSweep(command.outDir, runs);
-  checkSweepSizes(command.shard ? shardRuns(runs, command.shard) : runs, command.workers);
+  // Queued runs train on the workers, which check them against their own memory.
+  if (!command.queue) checkSweepSizes(command.shard ? shardRuns(runs, command.shard) : runs, command.workers);
   return { command, runs };
 }
 
@@ -140,30 +148,42 @@ export async function sweepMain(argv: readonly string[]): Promise<number> {
     if (parsed === 'exit') return 0;
     // The sweep folder is locked while this command works in it: a second one on it exits 2.
     // Each shard locks only its own .lock-<i>, so the shards of one folder never wait for each other.
-    const { shard, outDir } = parsed.command;
+    const { shard, outDir, queue } = parsed.command;
+    // Redis is asked before the folder is touched: unreachable is one line, exit 2, nothing written.
+    if (queue) await (await import('../experiments/queue/connection.js')).checkReachable(queue);
     return await withFolderLock(outDir, () => runLocked(parsed.command, parsed.runs), shard ? shardLockFile(shard) : undefined);
   } catch (error) {
+    if (error instanceof QueueRunsFailedError) {
+      // Runs failed, not the input: each named, then one line, exit 1 (no trace: nothing unexpected happened here).
+      for (const problem of error.problems) process.stderr.write(`superposition: ${problem}\n`);
+      process.stderr.write(`superposition: error: ${error.message}\n`);
+      return 1;
+    }
     return reportFailure(error);
   }
 }
 
-async function runLocked(command: SweepCommand, runs: SweepRun[]): Promise<number> {
+/** The sweep's runs, trained here or (--queue) by queue workers, with the options both share. */
+async function sweepRuns(command: SweepCommand, runs: SweepRun[], stopRequested: () => boolean): Promise<RunRecord[]> {
   const { outDir, sets, quiet } = command;
+  const shared = {
+    outDir,
+    sets,
+    progress: createProgress(progressMode(quiet), 'sweep'),
+    shouldStop: stopRequested,
+    log: quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`),
+    warn: (line: string) => process.stderr.write(`superposition: warning: ${line}\n`),
+  };
+  if (command.queue) return (await import('../experiments/queue/coordinator.js')).runQueueSweep(runs, { ...shared, target: command.queue });
+  return runSweep(runs, { ...shared, workers: command.workers, shard: command.shard });
+}
+
+async function runLocked(command: SweepCommand, runs: SweepRun[]): Promise<number> {
+  const { outDir, sets } = command;
   if (!fs.existsSync(path.join(outDir, 'sweep.json'))) writeSweepDefinition(outDir, command.base, sets, runs);
   try {
     // Ctrl-C: finish the current step, keep the finished runs, say how to resume.
-    const records = await interruptible((stopRequested) =>
-      runSweep(runs, {
-        outDir,
-        sets,
-        workers: command.workers,
-        shard: command.shard,
-        progress: createProgress(progressMode(quiet), 'sweep'),
-        shouldStop: stopRequested,
-        log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
-        warn: (line) => process.stderr.write(`superposition: warning: ${line}\n`),
-      }),
-    );
+    const records = await interruptible((stopRequested) => sweepRuns(command, runs, stopRequested));
     process.stdout.write(`${summaryTable(records)}\n`);
     if (command.shard) {
       const complete = fs.existsSync(path.join(outDir, 'summary.csv'));
@@ -171,6 +191,10 @@ async function runLocked(command: SweepCommand, runs: SweepRun[]): Promise<numbe
     } else process.stdout.write(`sweep: ${outDir} (${records.length} runs; runs.jsonl, summary.csv, summary.png + summary.svg)\n`);
     return 0;
   } catch (error) {
+    if (error instanceof InterruptedError && command.queue) {
+      process.stderr.write(`superposition: sweep detached from the queue; its runs stay queued and workers keep training them. Re-attach with: npx superposition sweep --resume ${outDir} --queue ${command.queue.shown}\n`);
+      return 130;
+    }
     if (error instanceof InterruptedError) {
       process.stderr.write(`superposition: sweep ${error.message}; finished runs are in ${path.join(outDir, command.shard ? shardRecordsFile(command.shard) : 'runs.jsonl')}. Resume with: npx superposition sweep --resume ${outDir}${command.shard ? ` --shard ${command.shard.index}/${command.shard.count}` : ''}\n`);
       return 130;

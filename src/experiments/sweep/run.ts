@@ -15,12 +15,12 @@ import { toyMetrics } from '../../train/toyMetrics.js';
 import { toyConfigJson, toyHistoryCsv, toyMetricsJson, toyWeightsFile } from '../../train/toyFiles.js';
 import { writeFileAtomic } from '../store.js';
 import { packRuns, type SweepRun, type SweepSet } from './grid.js';
-import { appendRecord, readRunsJsonl, type RunRecord } from './store.js';
+import { appendRecord, readRunsJsonl, runRecord, type RunRecord } from './store.js';
 import { writeSweepSummary } from './summary.js';
 import { completeIfAll, folderRecords, shardRecordsFile, shardRuns, type Shard } from './shard.js';
 
 /** One model holding every run of a pack: instances concatenated, each run's streams and importance kept. */
-function packTraining(pack: readonly SweepRun[], workers: number): { training: ToyTraining; offsets: number[] } {
+export function packTraining(pack: readonly SweepRun[], workers: number): { training: ToyTraining; offsets: number[] } {
   const first = pack[0].config;
   const offsets: number[] = [];
   const sparsity: number[] = [];
@@ -67,7 +67,7 @@ export interface SweepOptions {
  * Runs recorded as finished whose folder still holds their results; the others are redone (with a
  * warning). A shard reads every record file of the folder, but only about its own runs.
  */
-function finishedRuns(options: SweepOptions, mine: readonly SweepRun[]): Set<string> {
+export function finishedRuns(options: Pick<SweepOptions, 'outDir' | 'warn' | 'shard'>, mine: readonly SweepRun[]): Set<string> {
   const finished = new Set<string>();
   const ids = new Set(mine.map((run) => run.id));
   const records = options.shard ? [...folderRecords(options.outDir, options.warn).values()] : readRunsJsonl(options.outDir, options.warn);
@@ -79,8 +79,8 @@ function finishedRuns(options: SweepOptions, mine: readonly SweepRun[]): Set<str
   return finished;
 }
 
-/** Write one run's results folder from its slice of a trained pack. */
-async function finishRun(run: SweepRun, training: ToyTraining, offset: number, metricsAll: ReturnType<typeof toyMetrics>, options: SweepOptions): Promise<RunRecord> {
+/** Write one run's results folder (<outDir>/runs/<id>) from its slice of a trained pack. */
+export async function finishRun(run: SweepRun, training: ToyTraining, offset: number, metricsAll: ReturnType<typeof toyMetrics>, options: Pick<SweepOptions, 'outDir' | 'log'>): Promise<RunRecord> {
   const { config } = run;
   const count = config.sparsity.length;
   const { nHidden: m, nFeatures: n } = config;
@@ -101,15 +101,7 @@ async function finishRun(run: SweepRun, training: ToyTraining, offset: number, m
     options.log?.(`run ${run.id}: SAEs`);
     await runSaeExperiment(config, loadToySource(runDir, config), run.sae, { outDir: path.join(runDir, 'sae'), plots: false });
   }
-  return {
-    id: run.id,
-    index: run.index,
-    setting: run.setting,
-    config,
-    sae: run.sae,
-    summary: metrics.instances.map((i) => ({ sparsity: i.sparsity, finalLoss: i.finalLoss, represented: i.represented, dimensionsPerFeature: i.dimensionsPerFeature })),
-    dir,
-  };
+  return runRecord(run, metrics.instances);
 }
 
 /**

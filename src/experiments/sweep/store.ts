@@ -22,6 +22,22 @@ export interface RunRecord {
   dir: string;
 }
 
+/** The toy numbers of one instance that a record keeps. */
+type InstanceSummary = RunRecord['summary'][number];
+
+/** A finished run's line of runs.jsonl, from its metrics.json instances (in memory, or parsed back: the same line). */
+export function runRecord(run: SweepRun, instances: readonly InstanceSummary[]): RunRecord {
+  return {
+    id: run.id,
+    index: run.index,
+    setting: run.setting,
+    config: run.config,
+    sae: run.sae,
+    summary: instances.map((i) => ({ sparsity: i.sparsity, finalLoss: i.finalLoss, represented: i.represented, dimensionsPerFeature: i.dimensionsPerFeature })),
+    dir: path.join('runs', run.id),
+  };
+}
+
 /** A record that has the fields a finished run's line has. */
 function isRecord(value: unknown): value is RunRecord {
   const r = value as Partial<RunRecord> | null;
