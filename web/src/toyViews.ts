@@ -29,7 +29,8 @@ export class ToyViews {
   private geometry: InstanceGeometry[] = [];
   private gram: Float64Array | null = null; // [feat, feat] of the selected instance
   private metrics: ToyMetrics | null = null;
-  private decoder: { Wdec: Float32Array; dictSize: number } | undefined;
+  // The last SAE shown, drawn over the features whenever its toy instance is the one selected.
+  private decoder: { Wdec: Float32Array; dictSize: number; toyInstance: number } | undefined;
   private readonly loss = new LossCurve(byId('loss-curve'));
   private readonly scatter = new DimensionalityScatter(byId('dimensionality'));
   private readonly arrows = new ArrowView(byId<HTMLCanvasElement>('arrows'));
@@ -94,7 +95,7 @@ export class ToyViews {
 
   /** Show an SAE's decoder directions over the features of its toy instance (undefined: none). */
   setDecoder(decoder: { Wdec: Float32Array; dictSize: number; toyInstance: number } | undefined): void {
-    this.decoder = decoder && decoder.toyInstance === this.selected ? decoder : undefined;
+    this.decoder = decoder;
     this.drawArrows();
   }
 
@@ -111,7 +112,6 @@ export class ToyViews {
     const { nFeatures: n, nHidden: m } = this.shape;
     this.gram = null;
     if (n * n * m <= MAIN_THREAD_GRAM && this.W.length > 0) this.gram = Float64Array.from(gramMatrix(this.W, instance, m, n).flat());
-    this.decoder = undefined;
     this.onSelect(instance);
     this.drawInstance();
   }
@@ -129,6 +129,7 @@ export class ToyViews {
   private drawArrows(): void {
     const { nFeatures: n, nHidden: m } = this.shape;
     if (m > 2 || this.W.length === 0) return;
-    this.arrows.update(this.W.subarray(this.selected * m * n, (this.selected + 1) * m * n), m, n, this.decoder);
+    const decoder = this.decoder?.toyInstance === this.selected ? this.decoder : undefined;
+    this.arrows.update(this.W.subarray(this.selected * m * n, (this.selected + 1) * m * n), m, n, decoder);
   }
 }
