@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { summarise, type RecoveryMapRow } from '../src/experiments/reproduce/recoveryMap.js';
 
-const row = (arch: string, dictSize: number, sparsity: number, seed: number, mcc: number, recovered090: number): RecoveryMapRow => ({ arch, dictSize, sparsity, seed, mcc, recovered090, l0: 1 });
+const row = (arch: string, dictSize: number, sparsity: number, seed: number, mcc: number, recovered090: number): RecoveryMapRow => ({ arch, dictSize, sparsity, seed, mmcs: mcc, mcc, recovered090, represented: 5, l0: 1 });
 
 describe('recovery map summary', () => {
   const rows = [row('relu', 10, 0.9, 0, 0.5, 0.2), row('relu', 10, 0.9, 1, 0.7, 0.6), row('relu', 10, 0.9, 2, 0.9, 0.4), row('topk', 10, 0.9, 0, 0.8, 1), row('relu', 20, 0.9, 0, 0.6, 0)];

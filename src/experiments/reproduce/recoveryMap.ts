@@ -4,25 +4,15 @@
 // so the figure shows what a user gets without tuning (on a shorter training than the CLI's default,
 // to fit the run: see budget.ts). It is drawn beside claim 7; it has no rule of its own.
 
-import { SAE_ARCHS, expandSaeGrid, resolveSaeConfig } from '../../config/sae.js';
-import { createSaeTraining, saeTrainStep } from '../../train/trainSae.js';
-import { evaluateSaeInstance } from '../../train/evaluateSae.js';
+import { SAE_ARCHS, resolveSaeConfig } from '../../config/sae.js';
 import { recoveryMapSpec, type RecoveryMapPoint } from '../../report/recoveryMapPlot.js';
 import type { Budget } from './budget.js';
 import { n20Source, type N20 } from './n20.js';
+import { trainAndScoreSaes, type SaeRecoveryRow } from './saeRecovery.js';
 import { mean, type Figure } from './shared.js';
 
 /** One SAE's recovery over the toy model's represented features. */
-export interface RecoveryMapRow {
-  arch: string;
-  dictSize: number;
-  sparsity: number;
-  seed: number;
-  mcc: number;
-  /** Fraction of represented features with a latent at cosine ≥ 0.9. */
-  recovered090: number;
-  l0: number;
-}
+export type RecoveryMapRow = SaeRecoveryRow;
 
 export interface RecoveryMap {
   config: Record<string, unknown>;
@@ -35,23 +25,7 @@ export function recoveryMap(b: Budget, n20: N20): RecoveryMap {
   const { steps, batchSize, seeds, sparsity, dictSize, evalSize } = b.recoveryMap;
   const toy = n20Source(n20, sparsity);
   const config = resolveSaeConfig({ arch: [...SAE_ARCHS], dictSize, saeSeeds: seeds, saeSteps: steps, saeBatchSize: batchSize, saeEvalSize: evalSize });
-  const training = createSaeTraining(config, toy, expandSaeGrid(config, sparsity, toy.nFeatures));
-  while (training.step < config.saeSteps) saeTrainStep(training);
-  const rows = training.groups.flatMap((group) =>
-    group.instances.map((instance): RecoveryMapRow => {
-      const e = evaluateSaeInstance(training, group, instance);
-      const nRep = e.representedFeatures.length;
-      return {
-        arch: instance.spec.arch,
-        dictSize: instance.spec.dictSize,
-        sparsity: instance.spec.sparsity,
-        seed: instance.spec.seed,
-        mcc: e.represented.mcc,
-        recovered090: nRep === 0 ? 0 : e.represented.recovered090 / nRep,
-        l0: e.activity.l0,
-      };
-    }),
-  );
+  const rows = trainAndScoreSaes(config, toy, sparsity);
   const points = summarise(rows);
   return {
     config: { toy: 'n=20, m=5, I=0.7^i, toy seed 0 (from claim 2/6)', arch: [...SAE_ARCHS], dictSize, sparsity, l1: 'the default λ per arch', k: 'n(1−S), at least 1', saeSeeds: seeds, saeSteps: steps, saeBatchSize: batchSize, saeEvalSize: evalSize },

@@ -1,8 +1,7 @@
 // Claim 7: SAE recovery of the n=20, m=5 models' features against sparsity.
 
-import { DEFAULT_L1, expandSaeGrid, resolveSaeConfig } from '../../config/sae.js';
-import { createSaeTraining, saeTrainStep } from '../../train/trainSae.js';
-import { evaluateSaeInstance } from '../../train/evaluateSae.js';
+import { DEFAULT_L1, resolveSaeConfig } from '../../config/sae.js';
+import { trainAndScoreSaes } from './saeRecovery.js';
 import { recoveryMap } from './recoveryMap.js';
 import * as plots from '../../report/reproducePlots.js';
 import type { Budget } from './budget.js';
@@ -26,25 +25,8 @@ export const CLAIM7_SETTINGS: SettingDiff[] = [
 export function claimSae(b: Budget, n20: N20): ClaimResult {
   const { steps, batchSize, seeds, sparsity } = b.sae;
   const toy = n20Source(n20, sparsity);
-  const n = toy.nFeatures;
   const config = resolveSaeConfig({ arch: ['relu', 'topk'], saeSeeds: seeds, saeSteps: steps, saeBatchSize: batchSize, saeEvalSize: b.evalSize });
-  const training = createSaeTraining(config, toy, expandSaeGrid(config, sparsity, n));
-  while (training.step < config.saeSteps) saeTrainStep(training);
-  const rows = training.groups.flatMap((group) =>
-    group.instances.map((instance) => {
-      const e = evaluateSaeInstance(training, group, instance);
-      const nRep = e.representedFeatures.length;
-      return {
-        arch: instance.spec.arch,
-        sparsity: instance.spec.sparsity,
-        seed: instance.spec.seed,
-        mmcs: e.represented.mmcs,
-        mcc: e.represented.mcc,
-        recovered090: nRep === 0 ? 0 : e.represented.recovered090 / nRep,
-        represented: nRep,
-      };
-    }),
-  );
+  const rows = trainAndScoreSaes(config, toy, sparsity);
   const archs = ['relu', 'topk'] as const;
   const results = archs.map((arch) => {
     const mine = rows.filter((r) => r.arch === arch);
