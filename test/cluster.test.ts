@@ -82,6 +82,34 @@ describe('sharded sweeps', () => {
     expect(fs.existsSync(path.join(base, 'bad'))).toBe(false);
   }, 120_000);
 
+  it('a shard SIGKILLed mid-sweep and resumed with --resume DIR --shard i/N completes its share; the shared folder equals a one-machine sweep', async () => {
+    const base = tempDir('cluster-resume');
+    const grid = ['--set', 'sparsity=0.6,0.9', '--set', 'seed=4,5,6', '--steps', '1500', '--workers', '1', '--quiet'];
+    const shared = path.join(base, 'shared', 'sw');
+    // Killed once its folder exists, before its runs are recorded: a stale lock and no runs-1.jsonl lines.
+    await new Promise<void>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'sweep', ...grid, '--shard', '1/3', '--out', shared], { cwd: ROOT, stdio: 'ignore' });
+      const timer = setInterval(() => {
+        if (fs.existsSync(path.join(shared, 'sweep.json'))) child.kill('SIGKILL');
+      }, 5);
+      child.on('exit', () => {
+        clearInterval(timer);
+        resolve();
+      });
+    });
+    const recorded = fs.existsSync(path.join(shared, 'runs-1.jsonl')) ? lines(path.join(shared, 'runs-1.jsonl')).length : 0;
+    expect(recorded, 'the kill came after shard 1 finished: the test did not test a resume').toBeLessThan(2);
+    const resumed = runCli(['sweep', '--resume', shared, '--shard', '1/3', '--quiet']);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const ids = lines(path.join(shared, 'runs-1.jsonl')).map((l) => (JSON.parse(l) as { id: string }).id);
+    expect(new Set(ids).size).toBe(2);
+    expect(ids).toHaveLength(2);
+    expect(await runAll([0, 2].map((i) => ['sweep', ...grid, '--shard', `${i}/3`, '--out', shared]))).toEqual([0, 0]);
+    const one = runCli(['sweep', ...grid, '--out', path.join(base, 'one', 'sw')]);
+    expect(one.status, one.stderr).toBe(0);
+    expectSameSweep(shared, path.join(base, 'one', 'sw'));
+  }, 120_000);
+
   it('--shard auto reads Slurm and Kubernetes variables; bad values are one line and exit 2', async () => {
     const base = tempDir('cluster-auto');
     const slurm = { ...process.env, SLURM_ARRAY_TASK_ID: '2', SLURM_ARRAY_TASK_COUNT: '3' };
