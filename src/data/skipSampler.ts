@@ -17,7 +17,8 @@ import type { Rng } from '../core/rng.js';
 import type { FeatureDistribution } from './features.js';
 import { applyHierarchy } from './hierarchy.js';
 import { NO_TABLE, SHIFT as TABLE_SHIFT, TWO_POW_MINUS_32 as TABLE_UNIT, columnTable, tableCache } from './skipTable.js';
-import { sampleInWasm } from './wasmSampler.js';
+import type { BatchLists } from '../core/batchLists.js';
+import { batchListsFor, sampleInWasm, sampleInstanceLists } from './wasmSampler.js';
 
 // Module-local copies, so the hot loop reads its constants as it did when the tables lived here.
 const SHIFT = TABLE_SHIFT;
@@ -223,4 +224,23 @@ export function sampleBatch(
   batchSize: number,
 ): void {
   for (let k = 0; k < dist.nInstances; k++) sampleInstance(dist, k, rngs[k], x, batchSize);
+}
+
+/**
+ * sampleBatch into float32 x, except that the instances with wanted[k] = 1 are kept as the lists of
+ * their active inputs (core/batchLists.ts; x's slice is then not written): the same draws from the
+ * same streams. `listed` of the result says which were (an instance whose skip tables do not fit is
+ * drawn into x). Null, with nothing drawn, where no instance can be (no WebAssembly, or a hierarchy,
+ * which rewrites x after the draw): then call sampleBatch.
+ */
+export function sampleBatchLists(dist: FeatureDistribution, rngs: readonly Rng[], x: Float32Array, batchSize: number, wanted: Uint8Array): BatchLists | null {
+  if (dist.hierarchy) return null;
+  const batch = batchListsFor(dist, batchSize);
+  if (batch === null) return null;
+  const cache = tableCache(dist.featureProbability);
+  for (let k = 0; k < dist.nInstances; k++) {
+    batch.listed[k] = wanted[k] === 1 && sampleInstanceLists(dist, k, rngs[k], batchSize, cache, batch) ? 1 : 0;
+    if (batch.listed[k] === 0) sampleInstance(dist, k, rngs[k], x, batchSize);
+  }
+  return batch;
 }

@@ -10,6 +10,7 @@
 // reference, lossAndGradientsReference, is in src/kernels/toy/reference.ts; reconstruct and
 // hiddenActivations stay per sample.
 
+import type { BatchLists } from '../core/batchLists.js';
 import type { Rng } from '../core/rng.js';
 import { lossAndGradientsFast } from '../kernels/toy/lossAndGradients.js';
 import { forwardSample, type SampleWorkspace } from '../kernels/toy/reference.js';
@@ -65,7 +66,9 @@ export function initParams<A extends FloatArray>(shape: ToyModelShape, params: T
 
 /**
  * Loss per instance on a batch, and (when `grads` is given) its gradient, overwriting `grads`.
- * x is [inst, batch, feat]; importance is [inst, feat]; lossOut gets [inst].
+ * x is [inst, batch, feat]; importance is [inst, feat]; lossOut gets [inst]. `lists`: the batch as
+ * the lists of its active inputs (core/batchLists.ts) instead of x (float32 x, which is then only
+ * written, where the lists do not suffice).
  */
 export function lossAndGradients(
   shape: ToyModelShape,
@@ -76,8 +79,9 @@ export function lossAndGradients(
   ws: ToyModelWorkspace,
   lossOut: Float64Array,
   grads?: ToyModelGrads,
+  lists?: BatchLists,
 ): void {
-  lossAndGradientsFast(shape, params, x, batchSize, importance, ws.kernel, lossOut, grads);
+  lossAndGradientsFast(shape, params, x, batchSize, importance, ws.kernel, lossOut, grads, undefined, lists);
 }
 
 /** Reconstructions x' for a batch, into out [inst, batch, feat]. */

@@ -2,11 +2,12 @@
 // data stream, so one run covers a whole sparsity grid (the paper's trick). All buffers are
 // allocated once in createToyTraining; the step loop allocates nothing but history rows.
 
+import type { BatchLists } from '../core/batchLists.js';
 import { Rng, shuffle } from '../core/rng.js';
 import { adamStepAt, createAdamState, type AdamOptions, type AdamState } from '../core/adam.js';
 import { learningRateInto, type LrSchedule } from '../core/schedule.js';
 import { probabilityFromSparsity, type FeatureDistribution } from '../data/features.js';
-import { sampleBatch } from '../data/skipSampler.js';
+import { sampleBatch, sampleBatchLists } from '../data/skipSampler.js';
 import { normalizeRows } from '../data/normalize.js';
 import { contiguousHierarchy, type FeatureHierarchy } from '../data/hierarchy.js';
 import { geometricImportance, importancePerInstance } from '../data/importance.js';
@@ -56,6 +57,10 @@ export interface ToyTraining {
   rate: Float64Array;
   workspace: ToyModelWorkspace;
   x: Float32Array; // [inst, batch, feat]
+  /** This step's batch as the lists of its active inputs, where it was drawn so (then x is stale). */
+  lists?: BatchLists | null;
+  /** [inst] 1 where this step's batch is drawn as lists (listsPay). */
+  listWanted?: Uint8Array;
   losses: Float64Array; // [inst]
   dataRngs: Rng[];
   shuffleRngs: Rng[];
@@ -193,6 +198,7 @@ export function createToyTraining(fullConfig: ToyConfig, options: ToyTrainingOpt
     },
     workspace: createWorkspace(shape),
     x: new Float32Array(nInstances * config.batchSize * config.nFeatures),
+    lists: null,
     losses: new Float64Array(nInstances),
     dataRngs: instanceRngs(streamKeys, STREAM.data),
     shuffleRngs: instanceRngs(streamKeys, STREAM.shuffle),
@@ -229,11 +235,16 @@ export function shuffleEpoch(training: ToyTraining): void {
   }
 }
 
-/** Fill training.x with the batch for `step`; returns its size (the last batch of an epoch may be short). */
+/**
+ * Fill training.x with the batch for `step` (or training.lists, where listsPay); returns its size
+ * (the last batch of an epoch may be short).
+ */
 function loadBatch(training: ToyTraining, step: number): number {
   const { config, dist, x } = training;
+  training.lists = null;
   if (config.dataMode === 'steps') {
-    drawSamples(config, dist, training.dataRngs, x, config.batchSize);
+    if (listsPay(training)) training.lists = sampleBatchLists(dist, training.dataRngs, x, config.batchSize, training.listWanted!);
+    if (training.lists === null) drawSamples(config, dist, training.dataRngs, x, config.batchSize);
     return config.batchSize;
   }
   const n = config.nFeatures;
@@ -257,12 +268,31 @@ function loadBatch(training: ToyTraining, step: number): number {
   return size;
 }
 
+/** Entries of a batch drawn as lists at most (K·B·n): their room in the sampler is ~8 bytes each. */
+const MAX_LIST_ENTRIES = 1 << 22;
+
+/**
+ * Whether to draw some of this step's batch as lists (core/batchLists.ts) rather than into x, and
+ * which instances (training.listWanted): those whose last step took route 'gram32', the one route
+ * that reads nothing but the lists (the kernel scatters them into x where this step's route turns
+ * out otherwise), where x is float32 data drawn fresh and not normalised.
+ */
+function listsPay(training: ToyTraining): boolean {
+  const { config, shape, x } = training;
+  if (config.inputNorm === 'unit' || !(x instanceof Float32Array) || x.length > MAX_LIST_ENTRIES) return false;
+  const reports = training.workspace.kernel.reports;
+  const wanted = (training.listWanted ??= new Uint8Array(shape.nInstances));
+  let any = 0;
+  for (let k = 0; k < shape.nInstances; k++) any |= wanted[k] = reports[k].route === 'gram32' ? 1 : 0;
+  return any === 1;
+}
+
 /** One optimizer step on every instance; records history; throws DivergenceError on NaN/∞. */
 export function trainStep(training: ToyTraining): void {
   const { config, shape, params, grads, losses } = training;
   const step = training.step;
   const batchSize = loadBatch(training, step);
-  lossAndGradients(shape, params, training.x, batchSize, training.importance, training.workspace, losses, grads);
+  lossAndGradients(shape, params, training.x, batchSize, training.importance, training.workspace, losses, grads, training.lists ?? undefined);
   for (let k = 0; k < shape.nInstances; k++) {
     if (!Number.isFinite(losses[k])) throw new DivergenceError(training.instanceOffset + k, step, config.sparsity[k], losses[k]);
   }

@@ -6,12 +6,14 @@
 // Routes but 'h32' and 'gram32' run in float64 on float64 copies of the instance's W and b, so the
 // hot loops see one array type whatever the caller's (Float32Array in training, Float64Array in tests).
 
+import { scatterLists, type BatchLists } from '../../core/batchLists.js';
 import { linearOutputs } from './gramShared.js';
 import { emptySamples, prepareGram, resetOutputs } from './outputs.js';
 import { cheapestGramRoute, firstRoute, gramMayPay, type KernelRouteEntry } from './route.js';
 import { compressRows } from './rows.js';
 import type { FloatArray, KernelOptions, KernelReport, ToyModelGrads, ToyModelParams, ToyModelShape } from './types.js';
 import { compressLoaded32, compressedActives, copyCompressedLists, countLoaded32, countedActives, loadX32 } from './wasm/compress.js';
+import { loadLists32 } from './wasm/lists.js';
 import { denseKernelAvailable } from './wasm/module.js';
 import { copyWeights64, ensureBatchCapacity, type ToyKernelWorkspace } from './workspace.js';
 
@@ -19,7 +21,10 @@ const NO_OPTIONS: KernelOptions = {};
 
 /**
  * toyModel.lossAndGradients along the routes: x is [inst, batch, feat], importance [inst, feat],
- * lossOut [inst]; grads (when given) are overwritten. kw.reports tells what was done.
+ * lossOut [inst]; grads (when given) are overwritten. kw.reports tells what was done. With `lists`
+ * (float32 x), the instances it lists (lists.listed) are those lists and x's slice is not read, unless
+ * a route other than 'gram32' (or no WebAssembly) needs the dense rows: then the lists are first
+ * scattered into x's slice.
  */
 export function lossAndGradientsFast(
   shape: ToyModelShape,
@@ -31,6 +36,7 @@ export function lossAndGradientsFast(
   lossOut: Float64Array,
   grads?: ToyModelGrads,
   options: KernelOptions = NO_OPTIONS,
+  lists?: BatchLists,
 ): void {
   const n = shape.nFeatures;
   const m = shape.nHidden;
@@ -56,10 +62,15 @@ export function lossAndGradientsFast(
     // Where the last step took route 'h32' over dense rows, the batch is first only counted: that
     // route needs no lists when every row has an input, and the lists are made (routeFor) if it
     // turns out otherwise. The counts equal the lists', so the route is the same either way.
-    const counted = x32 && wasm32 && kw.reports[k].denseRows;
+    const listed = lists !== undefined && lists.listed[k] === 1;
+    const counted = x32 && wasm32 && kw.reports[k].denseRows && !listed;
     let rows: number;
     let actives: number;
-    if (x32) {
+    if (listed && x32 && wasm32 && listsSuffice(kw, n, m, lists, k, options)) {
+      rows = loadLists32(lists, k, batchSize, n, m);
+      actives = lists.actives[k];
+    } else if (x32) {
+      if (listed) scatterLists(lists, k, x as Float32Array, offset);
       loadX32(x as Float32Array, offset, batchSize, n, m);
       rows = counted ? countLoaded32(batchSize, n) : compressLoaded32(batchSize, n);
       actives = counted ? countedActives() : compressedActives(rows);
@@ -85,6 +96,11 @@ export function lossAndGradientsFast(
     route.gradient(kw, grads.W, wBase, n, m, rows);
     for (let l = 0; l < n; l++) grads.b[fBase + l] = gb[l];
   }
+}
+
+/** Whether instance k's lists are all its route needs: the route by R and A is 'gram32' (forced or the cheapest). */
+function listsSuffice(kw: ToyKernelWorkspace, n: number, m: number, lists: BatchLists, k: number, options: KernelOptions): boolean {
+  return firstRoute(kw, n, m, lists.rows[k], lists.actives[k], true, options).name === 'gram32';
 }
 
 /**
