@@ -62,6 +62,7 @@ export {
   DivergenceError,
   createToyTraining,
   evaluateLoss,
+  toyCorrelation,
   trainStep,
   type HistoryRow,
   type StreamKey,
@@ -87,6 +88,7 @@ export { Rng } from './core/rng.js';
 export { probabilityFromSparsity, type FeatureDistribution } from './data/features.js';
 export { sampleBatch } from './data/skipSampler.js';
 export { applyHierarchy, contiguousHierarchy, type FeatureHierarchy, type HierarchyGroup } from './data/hierarchy.js';
+export { sampleCorrelatedBatch, sampleSets, type CorrelationKind, type FeatureCorrelation } from './data/correlatedSets.js';
 export { geometricImportance, importancePerInstance } from './data/importance.js';
 export { normalizeRows } from './data/normalize.js';
 

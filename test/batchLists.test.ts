@@ -169,6 +169,19 @@ describe.skipIf(!wasm)('training with batches drawn as lists', () => {
   }
 });
 
+describe.skipIf(!wasm)('batches that are not drawn as lists', () => {
+  for (const extra of [{ correlation: 'anticorrelated' as const, correlationSet: 2 }, { inputNorm: 'unit' as const }]) {
+    it(`never are with ${JSON.stringify(extra)} (their x is not independent skips)`, () => {
+      const training = createToyTraining(resolveToyConfig({ sparsity: [0.9], nFeatures: 20, steps: 50, seed: 1, ...extra }));
+      for (let step = 0; step < 50; step++) {
+        trainStep(training);
+        expect(training.lists ?? null).toBeNull();
+      }
+      expect(training.workspace.kernel.reports[0].route).toBe('gram32');
+    });
+  }
+});
+
 describe('copyPrefix', () => {
   it('copies the prefix, at most `room` elements, and remakes its views for a new buffer', () => {
     const views: PrefixViews = [];

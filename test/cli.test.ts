@@ -26,6 +26,13 @@ const badInputs: [string[], RegExp][] = [
   [['--importance', '1', '0.5'], /--importance must have 20 values/],
   [['--steps', '10', '--num-epochs', '2'], /--steps and --num-epochs exclude each other/],
   [['--name', 'a/b'], /--name must be a plain folder name/],
+  [['--correlation', 'pairs'], /--correlation.*independent, correlated, anticorrelated/],
+  [['--correlation', 'correlated', '--sparse-dim', '5'], /--sparse-dim must be a multiple of --correlation-set 2: the features fall into sets of 2 \(got 5\)/],
+  [['--correlation', 'anticorrelated', '--correlation-set', '3'], /--sparse-dim must be a multiple of --correlation-set 3: .*\(got 20\)/],
+  [['--correlation', 'anticorrelated', '--correlation-set', '1'], /--correlation-set must be an integer in \[2, 100000\] \(got 1\)/],
+  [['--correlation-set', '2'], /--correlation-set needs --correlation correlated or anticorrelated/],
+  [['--correlation', 'correlated', '--model', 'abs'], /--correlation is for --model relu or linear/],
+  [['--correlation', 'correlated', '--hierarchy', '2'], /--correlation cannot be combined with --hierarchy/],
 ];
 
 describe('superposition: bad flags', () => {
@@ -67,6 +74,23 @@ describe('superposition: bad flags', () => {
     for (const flag of ['--sparsity', '--sparse-dim', '--dense-dim', '--importance-decay', '--num-epochs', '--dataset-size', '--steps', '--batch-size', '--lr', '--optimizer', '--weight-decay', '--lr-schedule', '--seed', '--model', '--out', '--no-plots', '--quiet'])
       expect(result.stdout).toContain(flag);
     expect(result.stdout).toMatch(/--sparse-dim <n>.*\(default: 20\)/);
+  });
+});
+
+describe('superposition --correlation', () => {
+  it('config.json records the sets; the default leaves config.json without them; an SAE trains on the model', () => {
+    const cwd = tempDir('cli-correlation');
+    const out = path.join(cwd, 'run');
+    const args = ['--sparse-dim', '6', '--dense-dim', '2', '--importance-decay', '1', '--sparsity', '0.9', '--steps', '300', '--no-plots', '--quiet'];
+    const result = runCli([...args, '--correlation', 'anticorrelated', '--correlation-set', '3', '--sae', '--sae-steps', '200', '--out', out]);
+    expect(result.status, result.stderr).toBe(0);
+    const config = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+    expect([config.correlation, config.correlationSet]).toEqual(['anticorrelated', 3]);
+    expect(result.stdout).toMatch(/MMCS/);
+    const plain = path.join(cwd, 'plain');
+    expect(runCli([...args, '--out', plain]).status).toBe(0);
+    const keys = Object.keys(JSON.parse(fs.readFileSync(path.join(plain, 'config.json'), 'utf8')));
+    expect(keys.filter((key) => key.startsWith('correlation'))).toEqual([]);
   });
 });
 

@@ -1,8 +1,9 @@
 // The browser explorer in headless Chromium, served by our own `superposition serve` (a child
-// process on port 0): the pentagon and n = 20 presets train to the end and their summary equals
-// the CLI's metrics.json for the same config and seed to the digits shown; an SAE's summary equals
-// `sae --from` on the CLI's run; no long main-thread task while training; the keyboard reaches
-// Train and starts it; screenshots at 1280×800 and 390×844 in test-artifacts/. Every page's
+// process on port 0): the pentagon, n = 20 and correlated-pairs presets train to the end and their
+// summary equals the CLI's metrics.json for the same config and seed to the digits shown; an SAE's
+// summary equals `sae --from` on the CLI's run; no long main-thread task while training; the
+// keyboard reaches Train and starts it; screenshots at 1280×800 and 390×844 in test-artifacts/,
+// where on the phone the summary tables scroll inside their own boxes. Every page's
 // session ends with no console error, uncaught exception, failed request or HTTP error.
 // No chromium: skipped with a warning, except on CI (CI=true), where that fails.
 
@@ -69,6 +70,28 @@ describe.skipIf(SKIP_BROWSER)('the explorer in headless Chromium', () => {
     await context.close();
   });
 
+  it('the correlated-pairs presets train; their summaries equal the CLI runs; anticorrelated pairs end antipodal, correlated ones orthogonal', async () => {
+    const { page, context, problems } = await openPage(explorer.browser, explorer.serve.origin);
+    for (const kind of ['anticorrelated', 'correlated'] as const) {
+      const url = await trainPreset(page, kind);
+      const { toy } = urlToCliArgs(url);
+      expect(toy).toEqual(expect.arrayContaining(['--sparse-dim', '4', '--dense-dim', '2', '--importance-decay', '1', '--sparsity', '0.9', '--correlation', kind]));
+      expect(await page.locator('#toy-command').innerText()).toContain(`--correlation ${kind}`);
+      expect(await page.locator('#arrows-sets').innerText()).toContain(`Sets of ${kind} features: (0, 1), (2, 3).`);
+      const metrics = readJson<ToyMetrics>(path.join(cliRun(toy), 'metrics.json'));
+      expectToySummary(await readTable(page, 'summary'), metrics, 4);
+      // The paper's figure: cos(W₀, W₁) and cos(W₂, W₃) of the CLI's (= the page's) model.
+      const { gram, featureNorms: norm } = metrics.instances[0];
+      for (const [i, j] of [[0, 1], [2, 3]]) {
+        const cos = gram[i][j] / (norm[i] * norm[j]);
+        if (kind === 'anticorrelated') expect(cos, `cos(W${i}, W${j})`).toBeLessThan(-0.9);
+        else expect(Math.abs(cos), `cos(W${i}, W${j})`).toBeLessThan(0.3);
+      }
+    }
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('an SAE trains on the model; its sae-summary equals `sae --from` on the CLI run, to the digits shown', async () => {
     const query = 'sparse-dim=5&dense-dim=2&importance-decay=0.9&sparsity=0.9&steps=2000&seed=3&sae=1&arch=topk&k=2&dict-size=10&sae-steps=1500';
     const { page, context, problems } = await openPage(explorer.browser, `${explorer.serve.origin}?${query}`);
@@ -124,6 +147,19 @@ describe.skipIf(SKIP_BROWSER)('the explorer in headless Chromium', () => {
       expect([...fs.readFileSync(file).subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
       const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
       expect(width, 'no horizontal scrolling').toBeLessThanOrEqual(viewport.width);
+      if (viewport.width < 500) {
+        // On the phone the summary tables are wider than the screen: each scrolls sideways in its own box.
+        for (const id of ['summary', 'sae-summary']) {
+          const box = (await page.evaluate(`(() => {
+            const table = document.getElementById('${id}'), box = table.parentElement;
+            return { table: table.getBoundingClientRect().width, client: box.clientWidth, scroll: box.scrollWidth, overflow: getComputedStyle(box).overflowX, right: box.getBoundingClientRect().right };
+          })()`)) as { table: number; client: number; scroll: number; overflow: string; right: number };
+          expect(box.table, `#${id} wider than its box`).toBeGreaterThan(box.client);
+          expect(box.scroll, `#${id}'s box scrolls`).toBeGreaterThan(box.client);
+          expect(['auto', 'scroll'], `#${id}'s box overflow-x`).toContain(box.overflow);
+          expect(box.right, `#${id}'s box within the screen`).toBeLessThanOrEqual(viewport.width);
+        }
+      }
       expect(problems).toEqual([]);
       await context.close();
     }

@@ -43,8 +43,8 @@ describe.skipIf(SKIP_BROWSER)('the explorer and the CLI’s files', () => {
 
   it('URL round-trip: the URL fills the form, the page writes it back (modulo order), and the CLI command it shows runs', async () => {
     // Every field of the toy form, in no particular order, most of them off their defaults.
-    const fields: [string, string][] = [['steps', '3000'], ['sparsity', '0,0.9'], ['seed', '7'], ['dense-dim', '2'], ['importance-decay', '0.9'], ['sparse-dim', '5'],
-      ['model', 'linear'], ['optimizer', 'adamw'], ['lr', '0.002'], ['batch-size', '512']];
+    const fields: [string, string][] = [['steps', '3000'], ['sparsity', '0,0.9'], ['seed', '7'], ['dense-dim', '2'], ['importance-decay', '0.9'], ['sparse-dim', '6'],
+      ['model', 'linear'], ['correlation', 'correlated'], ['correlation-set', '3'], ['optimizer', 'adamw'], ['lr', '0.002'], ['batch-size', '512']];
     const loaded = `${explorer.serve.origin}?${fields.map(([k, v]) => `${k}=${v}`).join('&')}`;
     const { page, context, problems } = await openPage(explorer.browser, loaded);
     for (const [id, value] of fields)

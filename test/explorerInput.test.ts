@@ -80,6 +80,38 @@ describe.skipIf(SKIP_BROWSER)('bad input in the explorer', () => {
     await context.close();
   });
 
+  it('correlated sets: a bad kind or set size gets a message beside its field; the set size shows only with correlated sets', async () => {
+    const urlCases: [string, Record<string, string>, string][] = [
+      ['an unknown correlation', { correlation: 'pairs' }, 'correlation'],
+      ['n not a multiple of the set size', { correlation: 'anticorrelated', 'sparse-dim': '5' }, 'sparse-dim'],
+      ['a set of one feature', { correlation: 'correlated', 'sparse-dim': '4', 'correlation-set': '1' }, 'correlation-set'],
+    ];
+    for (const [what, changed, field] of urlCases) {
+      const query = new URLSearchParams({ ...BASE, ...changed, run: '1' }).toString();
+      const { page, context, problems } = await openPage(explorer.browser, `${explorer.serve.origin}?${query}`);
+      await expectRefused(page, field, what);
+      expect(problems, what).toEqual([]);
+      await context.close();
+    }
+    const { page, context, problems } = await openPage(explorer.browser, `${explorer.serve.origin}?${new URLSearchParams(BASE)}`);
+    expect(await page.locator('#correlation-set').isVisible(), 'no set size for independent features').toBe(false);
+    await page.locator('#correlation').selectOption('anticorrelated');
+    expect(await page.locator('#correlation-set').isVisible()).toBe(true);
+    await page.locator('#correlation-set').fill('3');
+    await trainButton(page).click();
+    await expectRefused(page, 'sparse-dim', 'typed: 5 features in sets of 3');
+    expect(await page.locator('#sparse-dim-message').innerText()).toMatch(/--sparse-dim must be a multiple of --correlation-set 3/);
+    await page.locator('#sparse-dim').fill('6');
+    await trainButton(page).click();
+    expect(await waitDone(page)).toMatch(/200 steps/);
+    expect(new URL(page.url()).searchParams.get('correlation-set')).toBe('3');
+    await page.locator('#correlation').selectOption('independent');
+    expect(await page.locator('#correlation-set').isVisible()).toBe(false);
+    expect([...new URL(page.url()).searchParams.keys()].filter((key) => key.startsWith('correlation')), 'independent leaves the URL as before').toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it('m ≥ n trains, with the CLI’s warning beside the field', async () => {
     const query = new URLSearchParams({ ...BASE, 'sparse-dim': '3', 'dense-dim': '4', run: '1' }).toString();
     const { page, context, problems } = await openPage(explorer.browser, `${explorer.serve.origin}?${query}`);

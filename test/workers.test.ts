@@ -93,6 +93,13 @@ describe('worker threads', () => {
     expectSameResults(run([...args, '--workers', '1']), run([...args, '--workers', '2']));
   });
 
+  it('correlated sets (--correlation), fresh batches and epochs: 1 and 2 workers give byte-identical results', () => {
+    const steps = ['--sparse-dim', '6', '--dense-dim', '2', '--sparsity', '0.5', '0.8', '0.9', '--correlation', 'anticorrelated', '--correlation-set', '3', '--steps', '500'];
+    expectSameResults(run([...steps, '--workers', '1']), run([...steps, '--workers', '2']));
+    const epochs = ['--sparse-dim', '4', '--dense-dim', '2', '--sparsity', '0.8', '0.9', '--correlation', 'correlated', '--num-epochs', '3', '--dataset-size', '3000'];
+    expectSameResults(run([...epochs, '--workers', '1']), run([...epochs, '--workers', '2']));
+  });
+
   it('interrupted with 2 workers and resumed equals an uninterrupted single-thread run', async () => {
     const args = ['--sparsity', '0.7', '0.9', '0.99', '--steps', '20000', '--no-plots'];
     const out = path.join(tempDir('workers-resume'), 'run');

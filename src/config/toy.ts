@@ -12,6 +12,9 @@ import { fieldFlags, type FieldFlag } from './flags.js';
 /** Children per parent when --hierarchy is given without --hierarchy-children. */
 export const DEFAULT_HIERARCHY_CHILDREN = 3;
 
+/** Features per set when --correlation is given without --correlation-set: the paper's pairs. */
+export const DEFAULT_CORRELATION_SET = 2;
+
 /** The seed's default experiment: its phase regions (0.1–0.7, 0.82–0.87, 0.9+) on one grid. */
 export const DEFAULT_SPARSITY = [0.1, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99];
 
@@ -98,6 +101,22 @@ export const toyConfigSchema = z.strictObject({
     .enum(['independent', 'exclusive'])
     .optional()
     .meta({ flag: '--hierarchy-mode <mode>', description: "children of an active parent: each on its own, or at most one (default independent)" }),
+  // Correlated / anticorrelated feature sets (src/data/correlatedSets.ts). Optional with no schema
+  // default for the same reason: absent means independent features, drawn as they always were.
+  correlation: z
+    .enum(['independent', 'correlated', 'anticorrelated'])
+    .optional()
+    .meta({
+      flag: '--correlation <kind>',
+      description: 'features in consecutive sets of --correlation-set: correlated (a set is all active with probability 1 − S), anticorrelated (all zero with probability S, else exactly one active) or independent (the default)',
+    }),
+  correlationSet: z
+    .number()
+    .int()
+    .min(2)
+    .max(100_000)
+    .optional()
+    .meta({ flag: '--correlation-set <k>', description: `features per set of --correlation (default ${DEFAULT_CORRELATION_SET}); --sparse-dim must be a multiple of it` }),
 });
 
 /** A toy config as written by hand or in a file: every field optional, defaults filled in by resolveToyConfig. */
@@ -137,6 +156,7 @@ export function resolveToyConfig(input: unknown): ToyConfig {
   if (c.importance && c.importance.length !== c.nFeatures)
     throw new ConfigError(`--importance must have ${c.nFeatures} values (--sparse-dim), got ${c.importance.length}`);
   checkHierarchy(c);
+  checkCorrelation(c);
   const dataMode = c.numEpochs === undefined ? 'steps' : 'epochs';
   const batchesPerEpoch = Math.ceil(c.datasetSize / c.batchSize);
   const totalSteps = dataMode === 'steps' ? c.steps : c.numEpochs! * batchesPerEpoch;
@@ -154,6 +174,24 @@ function checkHierarchy(c: z.output<typeof toyConfigSchema>): void {
   const size = c.hierarchy * (1 + (c.hierarchyChildren ?? DEFAULT_HIERARCHY_CHILDREN));
   if (size > c.nFeatures)
     throw new ConfigError(`--hierarchy: ${c.hierarchy} parents with their children need ${size} features, more than --sparse-dim ${c.nFeatures}`);
+}
+
+/**
+ * Correlated sets must tile the features, and go with one probability per instance, relu or linear
+ * toy models and no hierarchy (each of those draws its own way); --correlation-set means nothing
+ * without correlated or anticorrelated sets.
+ */
+function checkCorrelation(c: z.output<typeof toyConfigSchema>): void {
+  if (c.correlation === undefined || c.correlation === 'independent') {
+    if (c.correlationSet !== undefined) throw new ConfigError('--correlation-set needs --correlation correlated or anticorrelated');
+    return;
+  }
+  const k = c.correlationSet ?? DEFAULT_CORRELATION_SET;
+  if (c.nFeatures % k !== 0)
+    throw new ConfigError(`--sparse-dim must be a multiple of --correlation-set ${k}: the features fall into sets of ${k} (got ${c.nFeatures})`);
+  if (c.hierarchy !== undefined) throw new ConfigError('--correlation cannot be combined with --hierarchy (choose one way for features to depend on each other)');
+  if (c.model === 'abs') throw new ConfigError('--correlation is for --model relu or linear (the abs model draws signed features of its own)');
+  if (c.featureProbability !== undefined) throw new ConfigError('--correlation needs one probability per instance (1 − S): per-feature featureProbability is not allowed with it');
 }
 
 /** Warnings that do not stop a run (e.g. no compression at all). */

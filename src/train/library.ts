@@ -8,7 +8,7 @@
 import type { ToyConfig, ToyConfigInput } from '../config/toy.js';
 import { resolveToyConfig } from '../config/toy.js';
 import { expandSaeGrid, resolveSaeConfig, type SaeConfig, type SaeConfigInput, type SaeSpec } from '../config/sae.js';
-import { createToyTraining, featureDistribution, toyHierarchy, trainStep, type HistoryRow, type ToyTraining } from './trainToy.js';
+import { createToyTraining, featureDistribution, toyCorrelation, toyHierarchy, trainStep, type HistoryRow, type ToyTraining } from './trainToy.js';
 import { toyMetrics, type ToyMetrics } from './toyMetrics.js';
 import { configFromJson, readToyWeights, toyConfigJson, toyHistoryCsv, toyMetricsJson, toyWeightsFile } from './toyFiles.js';
 import { createSaeTraining, deadCount, saeTrainStep, type SaeHistoryRow, type SaeTraining, type ToySource } from './trainSae.js';
@@ -182,6 +182,7 @@ export async function trainToyModelAsync(input: ToyConfigInput | ToyConfig, opti
 
 /** A toy model as the data source of SAEs: its weights and its feature distribution. */
 export function toySource(config: ToyConfig, W: Float32Array): ToySource {
+  const correlation = toyCorrelation(config);
   return {
     nFeatures: config.nFeatures,
     nHidden: config.nHidden,
@@ -190,6 +191,7 @@ export function toySource(config: ToyConfig, W: Float32Array): ToySource {
     seed: config.seed,
     ...(config.inputNorm === undefined ? {} : { inputNorm: config.inputNorm }),
     ...(config.hierarchy !== undefined ? { hierarchy: toyHierarchy(config) } : {}),
+    ...(correlation ? { correlation } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import { Rng } from '../core/rng.js';
 import type { FeatureDistribution } from '../data/features.js';
 import type { FeatureHierarchy } from '../data/hierarchy.js';
 import { sampleInstanceProjected } from '../data/skipSampler.js';
+import { sampleCorrelatedProjected, type FeatureCorrelation } from '../data/correlatedSets.js';
 import { normalizeRowsWithImage } from '../data/normalize.js';
 import type { SaeConfig, SaeSpec } from '../config/sae.js';
 
@@ -24,6 +25,8 @@ export interface ToySource {
   inputNorm?: 'none' | 'unit';
   /** The toy run's hierarchical features (--hierarchy), if any: the SAEs' data follows it too. */
   hierarchy?: FeatureHierarchy;
+  /** The toy run's correlated or anticorrelated sets (--correlation), if any: the SAEs' data follows them too. */
+  correlation?: FeatureCorrelation;
 }
 
 /** One toy instance as an SAE's data source. */
@@ -43,11 +46,13 @@ export function toyDistribution(toy: ToySource, toyInstance: number): FeatureDis
 }
 
 /**
- * Fresh x [batch, feat] from the instance's distribution and h = W x [batch, hidden], h built from
- * the active entries as they are drawn (bit-identical to a scan of x; features.ts); both rescaled
- * to ‖x‖ = 1 when the toy model was trained so.
+ * Fresh x [batch, feat] from the instance's distribution (correlated sets when the toy run has
+ * them) and h = W x [batch, hidden], h built from the active entries (bit-identical to a scan of
+ * x; features.ts); both rescaled to ‖x‖ = 1 when the toy model was trained so.
  */
 export function sampleHidden(source: HiddenSource, rng: Rng, x: Float32Array, h: Float64Array, batchSize: number, toy: ToySource): void {
-  sampleInstanceProjected(source.dist, 0, rng, x, batchSize, source.toyW, toy.nHidden, h);
+  const correlation = toy.correlation;
+  if (correlation) sampleCorrelatedProjected(correlation.kind, correlation.setSize, source.dist, 0, rng, x, batchSize, source.toyW, toy.nHidden, h);
+  else sampleInstanceProjected(source.dist, 0, rng, x, batchSize, source.toyW, toy.nHidden, h);
   if (toy.inputNorm === 'unit') normalizeRowsWithImage(x, h, batchSize, toy.nFeatures, toy.nHidden);
 }

@@ -10,10 +10,11 @@ import { probabilityFromSparsity, type FeatureDistribution } from '../data/featu
 import { sampleBatch, sampleBatchLists } from '../data/skipSampler.js';
 import { normalizeRows } from '../data/normalize.js';
 import { contiguousHierarchy, type FeatureHierarchy } from '../data/hierarchy.js';
+import { sampleCorrelatedBatch, type FeatureCorrelation } from '../data/correlatedSets.js';
 import { geometricImportance, importancePerInstance } from '../data/importance.js';
 import type { ToyModelGrads, ToyModelParams, ToyModelShape } from '../kernels/toy/types.js';
 import { createGrads, createParams, createWorkspace, initParams, lossAndGradients, type ToyModelWorkspace } from '../models/toyModel.js';
-import { DEFAULT_HIERARCHY_CHILDREN, type ToyConfig } from '../config/toy.js';
+import { DEFAULT_CORRELATION_SET, DEFAULT_HIERARCHY_CHILDREN, type ToyConfig } from '../config/toy.js';
 
 /** Stream ids under (seed, instance): each purpose draws from its own generator. */
 export const STREAM = { init: 0, data: 1, evaluation: 2, shuffle: 3, sample: 4 } as const;
@@ -145,6 +146,12 @@ export function toyHierarchy(config: ToyConfig): FeatureHierarchy | undefined {
   return contiguousHierarchy(config.hierarchy, config.hierarchyChildren ?? DEFAULT_HIERARCHY_CHILDREN, config.hierarchyMode === 'exclusive');
 }
 
+/** The config's correlated or anticorrelated sets (--correlation), or undefined for independent features. */
+export function toyCorrelation(config: Pick<ToyConfig, 'correlation' | 'correlationSet'>): FeatureCorrelation | undefined {
+  if (config.correlation === undefined || config.correlation === 'independent') return undefined;
+  return { kind: config.correlation, setSize: config.correlationSet ?? DEFAULT_CORRELATION_SET };
+}
+
 /**
  * A toy training at step 0: parameters initialised from each instance's init stream, buffers
  * allocated once. Advance it with trainStep; measure it with evaluateLoss or toyMetrics.
@@ -221,7 +228,10 @@ export function createToyTraining(fullConfig: ToyConfig, options: ToyTrainingOpt
  * evaluation set are drawn, so all three follow the same distribution.
  */
 export function drawSamples(config: ToyConfig, dist: FeatureDistribution, rngs: readonly Rng[], x: Float32Array, rows: number): void {
-  sampleBatch(dist, rngs, x, rows);
+  // Correlated sets draw row by row (data/correlatedSets.ts); independent features by geometric skips.
+  if (config.correlation === 'correlated' || config.correlation === 'anticorrelated')
+    sampleCorrelatedBatch(config.correlation, config.correlationSet ?? DEFAULT_CORRELATION_SET, dist, rngs, x, rows);
+  else sampleBatch(dist, rngs, x, rows);
   if (config.inputNorm === 'unit') normalizeRows(x, dist.nInstances * rows, config.nFeatures);
 }
 
@@ -275,11 +285,11 @@ const MAX_LIST_ENTRIES = 1 << 22;
  * Whether to draw some of this step's batch as lists (core/batchLists.ts) rather than into x, and
  * which instances (training.listWanted): those whose last step took route 'gram32', the one route
  * that reads nothing but the lists (the kernel scatters them into x where this step's route turns
- * out otherwise), where x is float32 data drawn fresh and not normalised.
+ * out otherwise), where x is float32 data of independent features drawn fresh and not normalised.
  */
 function listsPay(training: ToyTraining): boolean {
   const { config, shape, x } = training;
-  if (config.inputNorm === 'unit' || !(x instanceof Float32Array) || x.length > MAX_LIST_ENTRIES) return false;
+  if (config.inputNorm === 'unit' || toyCorrelation(config) !== undefined || !(x instanceof Float32Array) || x.length > MAX_LIST_ENTRIES) return false;
   const reports = training.workspace.kernel.reports;
   const wanted = (training.listWanted ??= new Uint8Array(shape.nInstances));
   let any = 0;

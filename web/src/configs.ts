@@ -15,7 +15,7 @@ import {
   type SaeConfigInput,
   type ToyConfig,
 } from 'superposition-lab';
-import { FIELDS, inUse, type FormValues } from './fields.js';
+import { FIELDS, inUse, isUnset, type FormValues } from './fields.js';
 
 /**
  * What one training may use in a tab: typed arrays live in the worker, whose heap browsers cap at
@@ -62,7 +62,7 @@ function asMessages(error: unknown): FieldMessages {
 function inputOf(values: FormValues, part: 'toy' | 'sae'): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   for (const { flag, field, kind, part: p } of FIELDS) {
-    if (p !== part || !inUse(values, flag)) continue;
+    if (p !== part || !inUse(values, flag) || isUnset(flag, values[flag] ?? '')) continue;
     const value = fieldValue(kind, values[flag] ?? '');
     if (value !== undefined) input[field] = flag === 'arch' ? [value] : value;
   }

@@ -11,6 +11,12 @@ export interface FieldSpec {
   field: string;
   part: 'toy' | 'sae';
   kind: 'integer' | 'number' | 'numbers' | 'choice';
+  /**
+   * The text that stands for the field left out (a schema field with no default, where absent is
+   * itself a setting: --correlation absent means independent features). The config, the URL and
+   * the CLI command leave the field out then, so they read as before the field existed.
+   */
+  unset?: string;
 }
 
 export const FIELDS: readonly FieldSpec[] = [
@@ -19,6 +25,8 @@ export const FIELDS: readonly FieldSpec[] = [
   { flag: 'importance-decay', field: 'importanceDecay', part: 'toy', kind: 'number' },
   { flag: 'sparsity', field: 'sparsity', part: 'toy', kind: 'numbers' },
   { flag: 'model', field: 'model', part: 'toy', kind: 'choice' },
+  { flag: 'correlation', field: 'correlation', part: 'toy', kind: 'choice', unset: 'independent' },
+  { flag: 'correlation-set', field: 'correlationSet', part: 'toy', kind: 'integer' },
   { flag: 'optimizer', field: 'optimizer', part: 'toy', kind: 'choice' },
   { flag: 'lr', field: 'lr', part: 'toy', kind: 'number' },
   { flag: 'steps', field: 'steps', part: 'toy', kind: 'integer' },
@@ -43,16 +51,28 @@ export function formText(value: unknown): string {
 /** The CLI's defaults as form text, read from the schemas ('' where the default depends on other fields). */
 export const CLI_DEFAULTS: FormValues = (() => {
   const defaults: Record<string, Record<string, unknown>> = { toy: { ...resolveToyConfig({}) }, sae: { ...resolveSaeConfig({}) } };
-  return Object.fromEntries(FIELDS.map(({ flag, field, part }) => [flag, formText(defaults[part][field])]));
+  return Object.fromEntries(FIELDS.map(({ flag, field, part, unset }) => [flag, unset ?? formText(defaults[part][field])]));
 })();
 
 /** Architectures whose sparsity is set by k (the others by λ, --l1). */
 export const K_ARCHS: readonly string[] = ['topk', 'batchtopk'];
 
-/** Whether a field is in use: --k only for topk and batchtopk, --l1 only for the others. */
+/** Correlations whose sets have a size (--correlation-set). */
+export const SET_CORRELATIONS: readonly string[] = ['correlated', 'anticorrelated'];
+
+/**
+ * Whether a field is in use: --k only for topk and batchtopk, --l1 only for the others,
+ * --correlation-set only with correlated or anticorrelated sets.
+ */
 export function inUse(values: Partial<FormValues>, flag: string): boolean {
   const kArch = K_ARCHS.includes(values.arch ?? '');
+  if (flag === 'correlation-set') return SET_CORRELATIONS.includes(values.correlation ?? '');
   return !((flag === 'k' && !kArch) || (flag === 'l1' && kArch));
+}
+
+/** Whether a field's text stands for the field left out (FieldSpec.unset). */
+export function isUnset(flag: string, text: string): boolean {
+  return fieldSpec(flag)?.unset === text;
 }
 
 export function fieldSpec(flag: string): FieldSpec | undefined {
@@ -76,9 +96,10 @@ export function readForm(): FormValues {
  * (from a URL) is added to it, marked, so that it is checked and reported like a typed one.
  */
 export function writeForm(values: Partial<FormValues>): void {
-  for (const { flag } of FIELDS) {
+  for (const { flag, unset } of FIELDS) {
     const element = control(flag);
-    const value = values[flag] ?? CLI_DEFAULTS[flag];
+    // An absent config field (an imported run without --correlation) shows as its unset text.
+    const value = (values[flag] ?? CLI_DEFAULTS[flag]) || (unset ?? '');
     if (element instanceof HTMLSelectElement && value !== '' && ![...element.options].some((option) => option.value === value))
       element.add(new Option(`${value} (not valid)`, value));
     element.value = value;

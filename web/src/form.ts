@@ -1,6 +1,7 @@
 // The form's behaviour: presets, the uniform-importance box, the sparsity slider beside the list,
-// λ or k by architecture, and the messages beside the fields (errors stop training, warnings do
-// not). Changes are reported to one callback, which keeps the URL and the commands in step.
+// λ or k by architecture, the set size only with correlated sets, and the messages beside the
+// fields (errors stop training, warnings do not). Changes are reported to one callback, which
+// keeps the URL and the commands in step.
 
 import { SAE_ARCHS } from 'superposition-lab';
 import { FIELDS, control, inUse, readForm, writeForm, type FormValues } from './fields.js';
@@ -27,6 +28,7 @@ export function syncDependents(): void {
   const values = readForm();
   byId('l1-field').hidden = !inUse(values, 'l1');
   byId('k-field').hidden = !inUse(values, 'k');
+  byId('correlation-set-field').hidden = !inUse(values, 'correlation-set');
   const list = values.sparsity.split(/[\s,]+/).filter((s) => s !== '');
   const slider = byId<HTMLInputElement>('sparsity-slider');
   const last = Number(list[list.length - 1]);

@@ -3,7 +3,7 @@
 // and the summary table (live numbers while training; the CLI's table, data-testid="summary",
 // once the model's metrics are measured).
 
-import { gramMatrix, toySummaryRows, type HistoryRow, type ToyMetrics } from 'superposition-lab';
+import { gramMatrix, toyCorrelation, toySummaryRows, type HistoryRow, type ToyConfig, type ToyMetrics } from 'superposition-lab';
 import type { InstanceGeometry, ToySnapshot } from './messages.js';
 import { ArrowView } from './views/arrows.js';
 import { DimensionalityScatter } from './views/dimensionality.js';
@@ -16,6 +16,19 @@ export interface ToyShape {
   nFeatures: number;
   nHidden: number;
   sparsity: readonly number[];
+  /** The config's correlated sets, if any (named under the arrows). */
+  correlation?: ToyConfig['correlation'];
+  correlationSet?: number;
+}
+
+/** " Sets of anticorrelated features: (0, 1), (2, 3)." for a model with such sets (the first 4 listed); '' otherwise. */
+function setsNote(shape: ToyShape): string {
+  const correlation = toyCorrelation(shape);
+  if (!correlation) return '';
+  const k = correlation.setSize;
+  const count = shape.nFeatures / k;
+  const sets = Array.from({ length: Math.min(4, count) }, (_, s) => `(${Array.from({ length: k }, (_, j) => s * k + j).join(', ')})`);
+  return ` Sets of ${correlation.kind} features: ${sets.join(', ')}${count > 4 ? ', …' : ''}.`;
 }
 
 /** Above this many multiply-adds a Gram matrix is left to the worker, not computed on the page's thread. */
@@ -54,6 +67,7 @@ export class ToyViews {
     picker.value = String(this.selected);
     this.onSelect(this.selected);
     byId('arrows-view').hidden = shape.nHidden > 2;
+    byId('arrows-sets').textContent = setsNote(shape);
     this.loss.reset(shape.sparsity);
     this.loss.add(history);
     this.loss.draw();

@@ -1,12 +1,13 @@
 // The page's state in its URL, with the CLI's flag names as parameters:
 //   ?sparse-dim=5&dense-dim=2&importance-decay=0.9&sparsity=0,0.9&steps=3000&seed=0
+//   &correlation=anticorrelated&correlation-set=2   correlated sets, when not independent
 //   &sae=1&arch=topk&k=2&dict-size=10     the SAE's fields, when the SAE part is in use
 //   &run=1                                 train on load (the toy model, then the SAE if sae=1)
 //   &from=results/                         show the run in that folder (relative to the page)
 // Lists are comma-separated. Loading fills the form; a value the schema refuses is shown beside
 // its field like a typed one.
 
-import { FIELDS, inUse, type FormValues } from './fields.js';
+import { CLI_DEFAULTS, FIELDS, inUse, isUnset, type FormValues } from './fields.js';
 
 /** What a URL asks for. */
 export interface UrlState {
@@ -26,11 +27,16 @@ function compactList(text: string): string {
   return text.split(/[\s,]+/).filter((item) => item !== '').join(',');
 }
 
-/** The query for a form state: every toy field, and the SAE's fields with sae=1 when the SAE part is in use. */
+/**
+ * The query for a form state: every toy field in use (--correlation only when not independent,
+ * --correlation-set only with correlated sets and a value), and the SAE's fields with sae=1 when
+ * the SAE part is in use.
+ */
 export function queryOf(values: FormValues, sae: boolean): string {
   const params = new URLSearchParams();
   const put = (flag: string, kind: string) => params.set(flag, kind === 'numbers' ? compactList(values[flag] ?? '') : (values[flag] ?? ''));
-  for (const { flag, part, kind } of FIELDS) if (part === 'toy') put(flag, kind);
+  const inQuery = (flag: string, text: string) => inUse(values, flag) && !isUnset(flag, text) && (text !== '' || CLI_DEFAULTS[flag] !== '');
+  for (const { flag, part, kind } of FIELDS) if (part === 'toy' && inQuery(flag, values[flag] ?? '')) put(flag, kind);
   if (sae) {
     params.set('sae', '1');
     for (const { flag, part, kind } of FIELDS) if (part === 'sae' && (values[flag] ?? '') !== '' && inUse(values, flag)) put(flag, kind);

@@ -2,7 +2,9 @@
 // loss of an n=4, m=2 solution on a batch, the relabellings that turn one pair geometry into
 // another, and the judgement of a condition from its lowest-loss restarts.
 
-export type Correlation = 'independent' | 'correlated' | 'anticorrelated';
+import { sampleSets, type CorrelationKind, type UniformSource } from '../../data/correlatedSets.js';
+
+export type Correlation = CorrelationKind;
 
 /** Represented: ‖Wᵢ‖ > 0.5. Antipodal: cos < −0.9. Orthogonal: |cos| < 0.3. */
 export const REPRESENTED = 0.5;
@@ -14,31 +16,13 @@ export const SHARE = 2 / 3;
 export const PREFERENCE_RATIO = 0.8;
 
 /**
- * One batch of n=4 features in sets (0,1), (2,3), with p = 1 − S (the paper's generators):
- * independent (each feature active with probability p); correlated (the set is active together
- * with probability p, values independent); anti-correlated (the set is all zero with probability
- * S, else exactly one of its features is active, either with equal odds).
+ * One batch of n=4 features in sets (0,1), (2,3), with p = 1 − S (the paper's generators, in
+ * data/correlatedSets.ts): independent (each feature active with probability p); correlated (the
+ * set is active together with probability p, values independent); anti-correlated (the set is all
+ * zero with probability S, else exactly one of its features is active, either with equal odds).
  */
-export function samplePairs(kind: Correlation, p: number, rng: { uniform(): number; uniformPositive(): number }, x: Float32Array, offset: number, batchSize: number): void {
-  for (let row = 0; row < batchSize; row++) {
-    const base = offset + row * 4;
-    for (let pair = 0; pair < 2; pair++) {
-      const i = base + 2 * pair;
-      x[i] = 0;
-      x[i + 1] = 0;
-      if (kind === 'independent') {
-        if (rng.uniform() < p) x[i] = rng.uniformPositive();
-        if (rng.uniform() < p) x[i + 1] = rng.uniformPositive();
-      } else if (kind === 'correlated') {
-        if (rng.uniform() < p) {
-          x[i] = rng.uniformPositive();
-          x[i + 1] = rng.uniformPositive();
-        }
-      } else if (rng.uniform() < p) {
-        x[i + (rng.uniform() < 0.5 ? 0 : 1)] = rng.uniformPositive();
-      }
-    }
-  }
+export function samplePairs(kind: Correlation, p: number, rng: UniformSource, x: Float32Array, offset: number, batchSize: number): void {
+  sampleSets(kind, 2, p, rng, x, offset, batchSize, 4);
 }
 
 /** A 2-D solution: the four columns Wᵢ and the biases bᵢ. */
