@@ -46,7 +46,7 @@ export interface WatchedPage {
 }
 
 /** Records every main-thread long task (a task the browser times at ≥ 50 ms) from the first script on. */
-const LONG_TASK_OBSERVER = `
+export const LONG_TASK_OBSERVER = `
   window.__longTasks = [];
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) window.__longTasks.push({ start: entry.startTime, duration: entry.duration });

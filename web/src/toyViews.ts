@@ -55,6 +55,7 @@ export class ToyViews {
 
   /** Start over for a model of this shape, with its history so far. */
   start(shape: ToyShape, history: readonly HistoryRow[] = []): void {
+    this.snapshots++;
     this.shape = shape;
     this.metrics = null;
     this.gram = null;
@@ -76,14 +77,33 @@ export class ToyViews {
     byId('summary').removeAttribute('data-testid');
   }
 
-  /** Draw a snapshot of the training. */
+  /**
+   * Draw a snapshot of the training: each view in a task of its own (the loss curve now, the
+   * instance's views and then the scatter and table after it), so that with many instances no single
+   * task holds the main thread for the sum of them (a long task over 100 ms is what the page avoids).
+   */
   snapshot(snapshot: ToySnapshot): void {
     this.W = snapshot.W;
     if (snapshot.geometry) this.geometry = snapshot.geometry;
     if (snapshot.gram && snapshot.selected === this.selected) this.gram = snapshot.gram;
     this.loss.add(snapshot.newHistory);
     this.loss.draw();
-    this.drawInstance();
+    const drawn = ++this.snapshots;
+    // A later snapshot or the end of training supersedes what is still waiting.
+    setTimeout(() => {
+      if (drawn !== this.snapshots) return;
+      this.drawInstance();
+      setTimeout(() => {
+        if (drawn === this.snapshots) this.drawSummary(snapshot);
+      }, 0);
+    }, 0);
+  }
+
+  /** Snapshots drawn (and finish or start), so that a view's task knows when it is stale. */
+  private snapshots = 0;
+
+  /** The scatter and the summary table of a snapshot. */
+  private drawSummary(snapshot: ToySnapshot): void {
     if (this.geometry.length > 0) {
       this.scatter.draw(this.geometry);
       const instances = this.geometry.map((g, k) => ({ sparsity: this.shape.sparsity[k], finalLoss: snapshot.losses[k], represented: g.represented, dimensionsPerFeature: g.dimensionsPerFeature }));
@@ -93,6 +113,7 @@ export class ToyViews {
 
   /** Draw a finished (or imported) model with its metrics; the summary table becomes the CLI's. */
   finish(W: Float32Array, metrics: ToyMetrics, history: readonly HistoryRow[] = []): void {
+    this.snapshots++;
     this.W = W;
     this.metrics = metrics;
     this.geometry = metrics.instances;
