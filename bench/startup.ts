@@ -2,8 +2,10 @@
 // runs it — the bin of a tarball install that the bench makes itself (npm pack, then npm install of
 // the tarball into an empty temporary folder) — against bare Node and against NumPy.
 //   start-up: median wall time of `superposition --version` and `--help` ÷ that of `node -e 0`,
-//     the runs interleaved (node, --version, --help, node, …) so that a drift of the machine's
-//     speed moves all three alike;
+//     the runs interleaved (node, --version, --help, a one-step run, node, …) so that a drift of
+//     the machine's speed moves all four alike;
+//   a one-step run: W1's command with --steps 1, the fixed cost of every run (start-up,
+//     validation, the folder, one step, the 100,000-sample evaluation, the files);
 //   end to end: W1 (n=20 m=5 S=0.9, 10,000 steps, --workers 1 --no-plots --quiet) through the bin,
 //     start-up, training, evaluation and files included, against the time NumPy's baseline takes
 //     for the same 10,000 steps at the rate measured in this run (bench/numpy_baseline.py).
@@ -18,6 +20,7 @@ import { WORKLOADS } from './workloads.js';
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 15);
 const W1_STEPS = 10_000;
 const W1_ARGS = ['--sparsity', '0.9', '--steps', String(W1_STEPS), '--workers', '1', '--no-plots', '--quiet'];
+const ONE_STEP_ARGS = ['--sparsity', '0.9', '--steps', '1', '--workers', '1', '--no-plots', '--quiet'];
 
 export interface StartupResult {
   /** Where the measured bin came from. */
@@ -27,6 +30,8 @@ export interface StartupResult {
   nodeSeconds: number;
   versionSeconds: number;
   helpSeconds: number;
+  /** Median wall seconds of W1's command with --steps 1: a run's fixed cost. */
+  oneStepSeconds: number;
   /** superposition --version (--help) ÷ node -e 0, by the medians. */
   versionRatio: number;
   helpRatio: number;
@@ -81,11 +86,15 @@ export function measureStartup(numpy: boolean, numpyRow?: Row): StartupResult {
     const node: number[] = [];
     const version: number[] = [];
     const help: number[] = [];
+    const oneStep: number[] = [];
     timed(bin, ['--version'], dir); // warm the file cache
     for (let run = 0; run < RUNS; run++) {
       node.push(timed(process.execPath, ['-e', '0'], dir));
       version.push(timed(bin, ['--version'], dir));
       help.push(timed(bin, ['--help'], dir));
+      const out = path.join(dir, `one-step-${run}`);
+      oneStep.push(timed(bin, [...ONE_STEP_ARGS, '--out', out], dir));
+      fs.rmSync(out, { recursive: true, force: true });
     }
     const w1: number[] = [];
     for (let run = 0; run < 5; run++) {
@@ -101,6 +110,7 @@ export function measureStartup(numpy: boolean, numpyRow?: Row): StartupResult {
       helpSeconds: median(help),
       versionRatio: median(version) / median(node),
       helpRatio: median(help) / median(node),
+      oneStepSeconds: median(oneStep),
       w1Seconds: median(w1),
     };
     const reference = numpy ? numpyW1(numpyRow) : undefined;
@@ -120,6 +130,7 @@ export function printStartupTable(result: StartupResult): void {
     ['node -e 0', s(result.nodeSeconds), '1.00×', 'bare Node, the yardstick'],
     ['superposition --version', s(result.versionSeconds), `${result.versionRatio.toFixed(2)}×`, 'of node -e 0 (goal ≤ 2×)'],
     ['superposition --help', s(result.helpSeconds), `${result.helpRatio.toFixed(2)}×`, 'of node -e 0 (goal ≤ 2×)'],
+    ['W1 with --steps 1', s(result.oneStepSeconds), `${(result.oneStepSeconds / result.nodeSeconds).toFixed(2)}×`, 'of node -e 0: the fixed cost of a run (start-up, one step, the evaluation, the files)'],
     [
       'W1 end to end',
       s(result.w1Seconds),

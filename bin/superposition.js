@@ -1,6 +1,7 @@
 #!/usr/bin/env -S node --max-semi-space-size=2 --expose-gc
-// The `superposition` command: runs the compiled JavaScript in dist/ (`npm run build` makes it;
-// npm ci and a git install run the build through prepare, and a tarball holds it already).
+// The `superposition` command: runs the command's bundle, dist/cli/main.js and the chunks it
+// imports (`npm run build` makes it with esbuild from src/cli/main.ts; npm ci and a git install
+// run the build through prepare, and a tarball holds it already).
 // Node runs it with a young generation of 2 MB semi-spaces instead of 16: the training loops
 // allocate nothing, so a large nursery only holds start-up garbage, ~30 MB of RSS (a two-worker
 // W3 run peaks at 160 MiB instead of ~190; no step is slower). --expose-gc lets the plots collect

@@ -70,9 +70,16 @@ describe('the packed package, installed into an empty folder', () => {
     const files = pack.files.map((f) => f.path);
     console.log(`tarball: ${pack.filename}, ${(pack.size / 1024).toFixed(0)} kB packed, ${(pack.unpackedSize / 1024).toFixed(0)} kB unpacked, ${pack.entryCount} files`);
     for (const file of ['bin/superposition.js', 'dist/index.js', 'dist/index.d.ts', 'dist/node.js', 'dist/node.d.ts', 'dist/cli/main.js',
-      'dist/cli/flagTable.generated.js', 'dist/train/toyWorker.bundle.js', 'dist/kernels/toy/wasm/toyKernels.generated.js',
+      'dist/cli/main.js.map', 'dist/train/toyWorker.bundle.js', 'dist/kernels/toy/wasm/toyKernels.generated.js',
       'dist/kernels/sae/wasm/saeRelu.generated.js', 'dist/data/wasm/sampler.generated.js', 'dist-web/index.html', 'package.json', 'README.md'])
       expect(files, file).toContain(file);
+    // dist/cli/ is the command's bundle (main.js and its chunks), not tsc's modules of src/cli.
+    expect(files.filter((f) => f.startsWith('dist/cli/') && !/^dist\/cli\/(main|[A-Za-z]+-[A-Z0-9]{8})\.js(\.map)?$/.test(f))).toEqual([]);
+    // Its chunks find the worker threads' bundle through ../train/ (else workers would silently run the unbundled modules).
+    const cliDir = path.join(installDir, 'node_modules/superposition-lab/dist/cli');
+    const workerPaths = fs.readdirSync(cliDir).filter((f) => f.endsWith('.js')).flatMap((f) => [...fs.readFileSync(path.join(cliDir, f), 'utf8').matchAll(/"([^"]*toyWorker\.bundle\.js)"/g)].map((m) => m[1]));
+    expect(workerPaths.length).toBeGreaterThan(0);
+    for (const workerPath of workerPaths) expect(fs.existsSync(path.resolve(cliDir, workerPath)), workerPath).toBe(true);
     expect(files.filter((f) => f.startsWith('dist-web/assets/') && f.endsWith('.js')).length, 'the explorer\'s scripts').toBeGreaterThan(0);
     // Images belong to the docs and the site; only the site's own travel with the package.
     expect(files.filter((f) => /^(test|bench|docs|web|wasm|scripts|config|results|test-artifacts)\//.test(f) || (/\.(png|svg)$/.test(f) && !f.startsWith('dist-web/')))).toEqual([]);
@@ -83,15 +90,15 @@ describe('the packed package, installed into an empty folder', () => {
     expect(Object.keys(manifest.dependencies)).not.toContain('esbuild');
   });
 
-  it('npx superposition trains and writes its results folder', () => {
-    const result = run('npx', ['superposition', '--sparsity', '0.9', '--steps', '2000', '--out', 'r'], installDir);
+  it('npx superposition trains (two worker threads: the bundle finds the workers\' bundle) and writes its results folder', () => {
+    const result = run('npx', ['superposition', '--sparsity', '0.9', '0.99', '--steps', '2000', '--workers', '2', '--out', 'r'], installDir);
     expectOk(result);
     expect(result.stdout).toMatch(/represented/);
     const out = path.join(installDir, 'r');
     for (const file of ['config.json', 'metrics.json', 'history.csv', 'weights.safetensors', 'plots/feature_norms.png'])
       expect(fs.existsSync(path.join(out, file)), file).toBe(true);
     const metrics = JSON.parse(fs.readFileSync(path.join(out, 'metrics.json'), 'utf8'));
-    expect(metrics.instances).toHaveLength(1);
+    expect(metrics.instances).toHaveLength(2);
     expect(fs.readFileSync(path.join(out, 'history.csv'), 'utf8').trim().split('\n').length).toBeGreaterThan(2);
   });
 

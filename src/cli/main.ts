@@ -9,7 +9,8 @@
 // This module is the entry and stays light, so that the command starts almost as fast as Node:
 // `--version` loads nothing else; parsing (and --help) loads commander and the flag table
 // (programs.ts); the config schemas (zod), training and plotting load in commands.ts only for a
-// command that runs.
+// command that runs. The package runs these modules bundled (dist/cli/, made by
+// scripts/build.mjs): each import() below is a chunk of its own, loaded on the same terms.
 
 import { VERSION } from '../version.js';
 

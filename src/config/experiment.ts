@@ -2,7 +2,7 @@
 // config file (JSON or YAML) or a sweep's base holds. Checked here without reading any file, so a
 // browser can validate the same object.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, firstIssueMessage, type ConfigIssue } from './errors.js';
 import { saeConfigSchema, saeFieldFlags } from './sae.js';
 import { toyConfigSchema, toyFieldFlags } from './toy.js';

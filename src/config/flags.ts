@@ -3,7 +3,7 @@
 // the schema's JSON Schema (z.toJSONSchema). The CLI's options, the error messages and a
 // browser's URL parameters all come from here, so a range or a flag name is written once.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FieldNaming } from './errors.js';
 
 /** What a field's .meta() says for the command line. */

@@ -2,7 +2,7 @@
 // run's lock lasts before other workers take a silent worker's run as stalled and retry it.
 // Command options, not experiment fields: they say how runs are served, never what is computed.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, firstIssueMessage } from './errors.js';
 import { fieldFlags, type FieldFlag } from './flags.js';
 

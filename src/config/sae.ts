@@ -2,7 +2,7 @@
 // texts; list-valued fields are swept (every combination trains, as instances). Defaults chosen
 // to work on toy data. Also the grid of SAEs a config asks for (expandSaeGrid).
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, firstIssueMessage } from './errors.js';
 import { fieldFlags, type FieldFlag } from './flags.js';
 

@@ -2,7 +2,7 @@
 // default, flag and help text, as the experiment configs have, so that a bad port gets the same
 // one-line error naming the flag and its allowed range. Not an experiment field: nothing to sweep.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, firstIssueMessage } from './errors.js';
 import { fieldFlags, type FieldFlag } from './flags.js';
 

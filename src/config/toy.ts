@@ -5,7 +5,7 @@
 // The order of the fields is part of the results: config.json and a sweep's run ids are written
 // from the resolved config in this order.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, firstIssueMessage } from './errors.js';
 import { fieldFlags, type FieldFlag } from './flags.js';
 

@@ -16,6 +16,11 @@ export class DamagedFileError extends Error {
   }
 }
 
+/** `--from` names a folder without a finished toy run, or one whose weights do not match its config. */
+export class MissingRunError extends Error {
+  override name = 'MissingRunError';
+}
+
 /** An output place that cannot be used, found before anything is written. */
 export class OutputPlaceError extends Error {
   override name = 'OutputPlaceError';

@@ -12,14 +12,13 @@ import { toySource } from '../train/library.js';
 import type { ToyConfig } from '../config/toy.js';
 import { expandSaeGrid, type SaeConfig, type SaeSpec } from '../config/sae.js';
 import { SafetensorsError } from '../core/safetensors.js';
-import { DamagedFileError } from './faults.js';
+import { DamagedFileError, MissingRunError } from './faults.js';
 import { writeFileAtomic } from './store.js';
 import { InterruptedError, type ProgressReporter } from './runToy.js';
 
-/** `--from` names a folder without a finished toy run, or one whose weights do not match its config. */
-export class MissingRunError extends Error {
-  override name = 'MissingRunError';
-}
+// Defined with the other known failures (faults.ts), which the CLI's failure handler imports
+// without loading the SAE code.
+export { MissingRunError };
 
 /** The toy model of a results folder, for SAEs to read: a damaged, foreign or NaN file is one line naming it. */
 export function loadToySource(runDir: string, config: ToyConfig): ToySource {

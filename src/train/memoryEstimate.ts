@@ -14,11 +14,9 @@
 
 import { expandSaeGrid, type SaeConfig } from '../config/sae.js';
 import type { ToyConfig } from '../config/toy.js';
+import { MemoryLimitError } from './memoryLimitError.js';
 
-/** A size the machine cannot hold: one line with the estimate and what to change. */
-export class MemoryLimitError extends Error {
-  override name = 'MemoryLimitError';
-}
+export { MemoryLimitError };
 
 export interface MemoryPart {
   /** What it is, e.g. "W, b, their gradients and Adam moments". */

@@ -5,7 +5,7 @@
 // workers in lockstep chunks, so after every chunk the whole state is consistent. Each instance
 // draws from its own streams, so results are identical for any number of workers.
 
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { ToyConfig } from '../config/toy.js';
 import { DivergenceError, trainToyAsync, type HistoryRow, type ToyStorage, type ToyTraining, type TrainCallbacks } from './trainToy.js';
 import type { ToyWorkerData, ToyWorkerReply, ToyWorkerRequest } from './toyWorker.js';
@@ -102,6 +102,12 @@ function instancesOf(ranges: readonly [number, number][]): number[] {
   return ranges.flatMap(([a, b]) => Array.from({ length: b - a }, (_, k) => a + k));
 }
 
+/**
+ * node:worker_threads, loaded when a pool is first made: a run on one thread (--workers 1, or one
+ * instance) does not pay for it at start-up (~1.3 ms).
+ */
+let WorkerThread: typeof Worker | undefined;
+
 function shared<A extends Float32Array | Float64Array>(ArrayType: { new (buffer: SharedArrayBuffer): A; BYTES_PER_ELEMENT: number }, source: A): A {
   const array = new ArrayType(new SharedArrayBuffer(source.length * ArrayType.BYTES_PER_ELEMENT));
   array.set(source);
@@ -157,6 +163,7 @@ export class ToyWorkerPool {
     training.adam.W.v = storage.adamWv;
     training.adam.b.m = storage.adamBm;
     training.adam.b.v = storage.adamBv;
+    WorkerThread ??= (await import('node:worker_threads')).Worker;
     const pool = new ToyWorkerPool(training, storage, workers, costs);
     pool.start();
     return pool;
@@ -176,7 +183,7 @@ export class ToyWorkerPool {
         storage,
         state: this.shareState(ranges),
       };
-      const worker = new Worker(toyWorkerScript(), { workerData: data });
+      const worker = new WorkerThread!(toyWorkerScript(), { workerData: data });
       worker.unref();
       return worker;
     });

@@ -10,22 +10,14 @@ import { normaliseDecoderColumns, removeParallelGradient } from '../kernels/sae/
 import { sampleHidden } from './saeData.js';
 import type { SaeGroup, SaeInstance, SaeTraining } from './saeGroups.js';
 import { resampleDead, resamplingDue } from './saeResampling.js';
+import { SaeDivergenceError } from './saeDivergence.js';
 
 // Building a run is saeGroups.ts's; it is handed on here so that callers that build and drive a
 // training (runSae, reproduce, bench) import one module.
 export { createSaeTraining, type SaeHistoryRow, type SaeTraining } from './saeGroups.js';
 export type { ToySource } from './saeData.js';
 
-/** An SAE's loss became NaN or ±∞; training stops. */
-export class SaeDivergenceError extends Error {
-  override name = 'SaeDivergenceError';
-  constructor(
-    readonly sae: number,
-    readonly step: number,
-  ) {
-    super(`SAE ${sae}'s loss became non-finite at step ${step}`);
-  }
-}
+export { SaeDivergenceError };
 
 /** One step of one SAE: batch, loss, gradient (decoder-norm projected), firing statistics. */
 function instanceStep(training: SaeTraining, group: SaeGroup, instance: SaeInstance): void {

@@ -5,6 +5,8 @@
 // which put a two-worker W3 run over the 200 MB the performance issue allows.
 //   Compiled (dist/, the package): the bundle made at build time by scripts/build.mjs,
 //     dist/train/toyWorker.bundle.js; esbuild is a dev dependency and is not needed at run time.
+//     This module runs from dist/train/ (the library) or from a chunk of the command's bundle in
+//     dist/cli/: the paths below go through ../train/ so that they hold from either folder.
 //   Sources (vitest, tsx, the bench): esbuild bundles the sources once per process into a data:
 //     URL, so that an edit is seen without a build.
 // Same sources, same compiler: the same numbers either way. Without bundling (tests, or a dist/
@@ -32,11 +34,11 @@ export function setWorkerBundling(enabled: boolean): void {
 /** The worker's module: the bundle of toyWorker.ts (a file when compiled, a data: URL from sources), or the unbundled entry. */
 export function toyWorkerScript(): URL {
   if (bundling && bundled === undefined) bundled = FROM_SOURCES ? bundleSources() : prebuiltBundle();
-  return (bundling && bundled) || new URL(FROM_SOURCES ? './toyWorker.mjs' : './toyWorker.js', import.meta.url);
+  return (bundling && bundled) || new URL(FROM_SOURCES ? './toyWorker.mjs' : '../train/toyWorker.js', import.meta.url);
 }
 
 function prebuiltBundle(): URL | null {
-  const url = new URL('./toyWorker.bundle.js', import.meta.url);
+  const url = new URL('../train/toyWorker.bundle.js', import.meta.url);
   return fs.existsSync(fileURLToPath(url)) ? url : null;
 }
 

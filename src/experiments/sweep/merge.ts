@@ -12,17 +12,9 @@ import { expandSweep, type SweepRun } from './grid.js';
 import { folderRecords, writeRunsJsonl } from './shard.js';
 import { readSweepDefinition, writeSweepDefinition, type RunRecord } from './store.js';
 import { writeSweepSummary } from './summary.js';
+import { MergeError } from './mergeError.js';
 
-/** Shards that cannot be merged: missing or conflicting runs, or folders of different sweeps. Lists every problem. */
-export class MergeError extends Error {
-  override name = 'MergeError';
-  constructor(
-    message: string,
-    readonly problems: readonly string[] = [],
-  ) {
-    super(message);
-  }
-}
+export { MergeError };
 
 /** A run's files, relative path → bytes (temporary files of an interrupted write left out). */
 function runFiles(dir: string): Map<string, Buffer> {
