@@ -21,7 +21,12 @@ export async function interruptible<T>(task: (stopRequested: () => boolean) => P
   try {
     return await task(() => requested);
   } finally {
-    process.off('SIGINT', onInterrupt);
-    process.off('SIGTERM', onInterrupt);
+    // Once a stop was requested the command is on its way out (exit 130): the handlers stay, so
+    // that the same signal seen a second time (a process group's, forwarded by a wrapper) a moment
+    // after the task ended is still the same request, not Node's default death by signal.
+    if (!requested) {
+      process.off('SIGINT', onInterrupt);
+      process.off('SIGTERM', onInterrupt);
+    }
   }
 }
