@@ -55,6 +55,12 @@ export class ToyViews {
 
   /** Start over for a model of this shape, with its history so far. */
   start(shape: ToyShape, history: readonly HistoryRow[] = []): void {
+    this.startInstances(shape);
+    this.startLoss(history);
+  }
+
+  /** start() but for the loss curve: the instance picker, the scatter and the summary, cleared. */
+  startInstances(shape: ToyShape): void {
     this.snapshots++;
     this.shape = shape;
     this.metrics = null;
@@ -69,12 +75,19 @@ export class ToyViews {
     this.onSelect(this.selected);
     byId('arrows-view').hidden = shape.nHidden > 2;
     byId('arrows-sets').textContent = setsNote(shape);
-    this.loss.reset(shape.sparsity);
-    this.loss.add(history);
-    this.loss.draw();
     this.scatter.reset(shape.sparsity, shape.nFeatures);
     byId<HTMLTableElement>('summary').replaceChildren();
     byId('summary').removeAttribute('data-testid');
+  }
+
+  /**
+   * The rest of start(): the loss curve, new for the shape's instances, with the history so far.
+   * The costliest view to build on a cold page (tens of ms), so a training gives it a task of its own.
+   */
+  startLoss(history: readonly HistoryRow[] = []): void {
+    this.loss.reset(this.shape.sparsity);
+    this.loss.add(history);
+    this.loss.draw();
   }
 
   /**

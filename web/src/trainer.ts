@@ -42,3 +42,8 @@ export function throttledDraw<S>(draw: (snapshot: S) => void): { callback: ((sna
   };
   return { callback, flush };
 }
+
+/** Resolves in a later task: what follows runs after the browser has had its turn (input, paint). */
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

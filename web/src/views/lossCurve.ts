@@ -14,28 +14,40 @@ export class LossCurve {
   private steps: number[] = [];
   private losses: number[][] = []; // [series][point]
   private drawn: number[] = []; // instance of each series
+  private labels: string[] = []; // of each series, as the plot shows them
   private dirty = false;
 
   constructor(private readonly container: HTMLElement) {}
 
-  /** Start over for a model with these sparsities (one series per drawn instance). */
+  /**
+   * Start over for a model with these sparsities (one series per drawn instance). The plot of the
+   * same series is kept and emptied: building a uPlot is the costliest step of a training's start.
+   */
   reset(sparsity: readonly number[]): void {
     const every = Math.ceil(sparsity.length / MAX_SERIES);
-    this.drawn = sparsity.map((_, k) => k).filter((k) => k % every === 0);
+    const drawn = sparsity.map((_, k) => k).filter((k) => k % every === 0);
+    const labels = drawn.map((k) => `S = ${sparsity[k]}`);
+    this.drawn = drawn;
     this.steps = [];
-    this.losses = this.drawn.map(() => []);
+    this.losses = drawn.map(() => []);
+    this.dirty = false;
+    if (this.plot && labels.join('\n') === this.labels.join('\n')) {
+      this.plot.setData([[], ...drawn.map(() => [])]);
+      return;
+    }
+    this.labels = labels;
     this.plot?.destroy();
-    const last = Math.max(1, this.drawn.length - 1);
+    const last = Math.max(1, drawn.length - 1);
     this.plot = new uPlot(
       {
         width: availableWidth(this.container, 260, 900),
         height: 220,
         scales: { x: { time: false }, y: { distr: 3 } },
         axes: [{ label: 'step' }, { label: 'loss', size: 70 }],
-        legend: { show: this.drawn.length <= 10, live: false },
-        series: [{ label: 'step' }, ...this.drawn.map((k, s) => ({ label: `S = ${sparsity[k]}`, stroke: css(viridis((0.9 * s) / last)), width: 1.5 }))],
+        legend: { show: drawn.length <= 10, live: false },
+        series: [{ label: 'step' }, ...labels.map((label, s) => ({ label, stroke: css(viridis((0.9 * s) / last)), width: 1.5 }))],
       },
-      [[], ...this.drawn.map(() => [])],
+      [[], ...drawn.map(() => [])],
       this.container,
     );
   }
