@@ -9,4 +9,12 @@
 // flags. Neither costs start-up time (measured: `node -e 0` with and without them, within 2%).
 import { main } from '../dist/cli/main.js';
 
+// A reader that closes the pipe early (`superposition --help | head -3`) ends what is printed, not
+// the command: a run goes on writing its results folder, which is what it is for.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+  });
+}
+
 process.exitCode = await main(process.argv.slice(2));

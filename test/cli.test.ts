@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from './helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { ROOT, runCli, tempDir } from './helpers/cli.js';
 
 const badInputs: [string[], RegExp][] = [
   [['--sparsity', '1'], /--sparsity must be .*\[0, 1\).*got 1/],
@@ -74,6 +75,21 @@ describe('superposition: bad flags', () => {
     for (const flag of ['--sparsity', '--sparse-dim', '--dense-dim', '--importance-decay', '--num-epochs', '--dataset-size', '--steps', '--batch-size', '--lr', '--optimizer', '--weight-decay', '--lr-schedule', '--seed', '--model', '--out', '--no-plots', '--quiet'])
       expect(result.stdout).toContain(flag);
     expect(result.stdout).toMatch(/--sparse-dim <n>.*\(default: 20\)/);
+  });
+
+  it('a reader that closes the pipe early ends the output, not the command: no EPIPE trace, exit 0, a run still writes its folder', () => {
+    const bin = path.join(ROOT, 'bin', 'superposition.js');
+    const help = spawnSync('sh', ['-c', `"${process.execPath}" "${bin}" --help | head -1`], { encoding: 'utf8' });
+    // The command's own status, through a pipe whose reader left after one line.
+    const status = spawnSync('bash', ['-c', `"${process.execPath}" "${bin}" --help | head -1 >/dev/null; exit "\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+    expect(help.stdout).toMatch(/^Usage: superposition/);
+    expect(help.stderr).toBe('');
+    expect(status.status, status.stderr).toBe(0);
+    const out = path.join(tempDir('cli-epipe'), 'run');
+    const run = spawnSync('bash', ['-c', `"${process.execPath}" "${bin}" --sparsity 0.9 --steps 300 --no-plots --out "${out}" | head -0; exit "\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).not.toMatch(/EPIPE/);
+    expect(fs.existsSync(path.join(out, 'metrics.json'))).toBe(true);
   });
 });
 
