@@ -4,8 +4,9 @@
 // opened with the workload's URL and run=1; its rate is the status element's data-steps-per-second
 // (steps / milliseconds the worker spent in steps). Node's is the same definition, measured in a
 // fresh process per round (bench/webNode.ts), so both start cold. Rounds interleave page and Node,
-// W1 and W2, so that a busy moment of the machine falls on both; the table shows medians.
-//   npm run bench:web [-- --rounds N]     (default 3)
+// W1 and W2, so that a busy moment of the machine falls on both; the table shows medians, and as
+// page/Node the median of the rounds' own ratios (a drift of the machine's speed moves both figures of a pair alike).
+//   npm run bench:web [-- --rounds N]     (default 5)
 
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -73,7 +74,7 @@ function nodeRate(workload: WebWorkload): number {
 
 function roundsArg(): number {
   const at = process.argv.indexOf('--rounds');
-  const rounds = at < 0 ? 3 : Number(process.argv[at + 1]);
+  const rounds = at < 0 ? 5 : Number(process.argv[at + 1]);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be an integer ≥ 1');
   return rounds;
 }
@@ -110,12 +111,15 @@ async function main(): Promise<void> {
     await serve.stop();
   }
   const rows = WEB_WORKLOADS.map((w) => {
-    const [p, n] = [median(page.get(w.name)!), median(node.get(w.name)!)];
-    return [w.name, w.description, grouped(p), grouped(n), `${(p / n).toFixed(2)}×`, longest.get(w.name)! > 0 ? `${Math.round(longest.get(w.name)!)} ms` : '< 50 ms'];
+    const [pages, nodes] = [page.get(w.name)!, node.get(w.name)!];
+    // The ratio round by round, then its median: a round's two figures meet the same state of the machine.
+    const ratio = median(pages.map((p, r) => p / nodes[r]));
+    return [w.name, w.description, grouped(median(pages)), grouped(median(nodes)), `${ratio.toFixed(2)}×`, longest.get(w.name)! > 0 ? `${Math.round(longest.get(w.name)!)} ms` : '< 50 ms'];
   });
   console.log(`\nsteps/s, medians of ${rounds} interleaved rounds of 10,000 steps from a cold start (page: one Web Worker${isolated ? ', cross-origin isolated' : ''}; Node: the CLI's one-thread loop)\n`);
   console.log(formatTable(['workload', '', 'page', 'Node', 'page/Node', 'longest task'], rows, new Set([2, 3, 4, 5])).join('\n'));
-  console.log('\nlongest task: the longest main-thread task of any round while the page trained (goal ≤ 100 ms; tasks under 50 ms are not reported by the browser)');
+  console.log(`\npage/Node: the median of the ${rounds} rounds' ratios (each round's page and Node figures measured one after the other)`);
+  console.log('longest task: the longest main-thread task of any round while the page trained (goal ≤ 100 ms; tasks under 50 ms are not reported by the browser)');
 }
 
 await main();
