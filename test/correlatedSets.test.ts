@@ -6,11 +6,12 @@
 
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/core/rng.js';
-import { sampleCorrelatedBatch, sampleCorrelatedProjected, sampleSets, type CorrelationKind } from '../src/data/correlatedSets.js';
+import { sampleCorrelatedBatch, sampleCorrelatedProjected, sampleSets, type CorrelationKind, type FeatureCorrelation } from '../src/data/correlatedSets.js';
 import { probabilityFromSparsity, type FeatureDistribution } from '../src/data/features.js';
 import { resolveToyConfig } from '../src/config/toy.js';
 import { STREAM, createToyTraining, evaluateLoss, instanceRngs, toyCorrelation, trainStep } from '../src/train/trainToy.js';
-import { toySource, trainToyModel } from '../src/train/library.js';
+import { toySource, trainSaes, trainToyModel } from '../src/train/library.js';
+import { expandSaeGrid, expectedActiveFeatures, resolveSaeConfig } from '../src/config/sae.js';
 import { sampleHidden, toyDistribution } from '../src/train/saeData.js';
 import { lossAndGradients } from '../src/models/toyModel.js';
 
@@ -201,6 +202,21 @@ describe('correlated sets in a toy run', () => {
     const counts = setCounts(x, rows, 6, 3).flat();
     expect(counts.every((c) => c <= 1)).toBe(true);
     expectProportion(counts.filter((c) => c === 1).length / counts.length, 0.3, counts.length, 'set active');
+  });
+
+  it("the default k of topk SAEs is the data's expected number of active features: n(1 − S), (n / k)(1 − S) for anticorrelated sets", () => {
+    const sae = resolveSaeConfig({ arch: ['topk'], dictSize: [40] });
+    const kOf = (correlation?: FeatureCorrelation) => expandSaeGrid(sae, [0.7, 0.9], 20, correlation).map((spec) => spec.k);
+    expect(kOf()).toEqual([6, 2]);
+    expect(kOf({ kind: 'correlated', setSize: 2 })).toEqual([6, 2]);
+    expect(kOf({ kind: 'anticorrelated', setSize: 2 })).toEqual([3, 1]);
+    expect(kOf({ kind: 'anticorrelated', setSize: 4 })).toEqual([2, 1]); // 1.5 rounds to 2; 0.5 to at least 1
+    expect(expectedActiveFeatures(20, 0.9, { kind: 'anticorrelated', setSize: 5 })).toBeCloseTo(0.4, 12);
+    // The library's SAE training on an anticorrelated model takes it from the model's config.
+    const config = resolveToyConfig({ ...base, correlation: 'anticorrelated', correlationSet: 3 });
+    const model = trainToyModel(config);
+    const { saes } = trainSaes(model, { arch: ['topk'], dictSize: [4], saeSteps: 2 });
+    expect(saes.map((sae) => sae.spec.k)).toEqual([1, 1]); // (6 / 3)(1 − S) = 0.6 and 0.2, at least 1; independent features would give 2 and 1
   });
 
   it('independent (absent or named) draws exactly what the ordinary sampler draws', () => {

@@ -3,6 +3,7 @@
 // to work on toy data. Also the grid of SAEs a config asks for (expandSaeGrid).
 
 import * as z from 'zod';
+import type { FeatureCorrelation } from '../data/correlatedSets.js';
 import { ConfigError, firstIssueMessage } from './errors.js';
 import { fieldFlags, type FieldFlag } from './flags.js';
 
@@ -31,7 +32,7 @@ export const saeConfigSchema = z.strictObject({
     .array(z.number().int().min(1).max(100_000))
     .min(1)
     .optional()
-    .meta({ flag: '--k <k...>', description: 'active latents for topk/batchtopk/matryoshka (default: round(n(1 − S)), at least 1)', note: 'and at most --dict-size' }),
+    .meta({ flag: '--k <k...>', description: 'active latents for topk/batchtopk/matryoshka (default: round(n(1 − S)), (n / set size)(1 − S) for anticorrelated sets, at least 1)', note: 'and at most --dict-size' }),
   /** matryoshka's inner prefix sizes g₁ < g₂ < …; the whole dictionary is always the last prefix. Default: matryoshkaPrefixes(undefined, d). */
   prefixes: z
     .array(z.number().int().min(1).max(100_000))
@@ -175,13 +176,24 @@ export interface SaeSpec {
 export const DEFAULT_L1: Readonly<Partial<Record<SaeArch, number>>> = { relu: 0.03, jumprelu: 0.03, gated: 0.3 };
 
 /**
- * The grid of SAEs: toy instances × arch × dict size × (l1 or k, whichever the arch uses) × seeds.
- * Fields an architecture ignores are not swept for it, so no two SAEs are the same.
+ * The expected number of active features per sample, the default k: n(1 − S), or (n / k)(1 − S)
+ * for sets of k anticorrelated features (a set is active with probability 1 − S, and then exactly
+ * one of its features is).
  */
-export function expandSaeGrid(config: SaeConfig, sparsity: readonly number[], nFeatures: number): SaeSpec[] {
+export function expectedActiveFeatures(nFeatures: number, sparsity: number, correlation?: FeatureCorrelation): number {
+  const draws = correlation?.kind === 'anticorrelated' ? nFeatures / correlation.setSize : nFeatures;
+  return draws * (1 - sparsity);
+}
+
+/**
+ * The grid of SAEs: toy instances × arch × dict size × (l1 or k, whichever the arch uses) × seeds.
+ * Fields an architecture ignores are not swept for it, so no two SAEs are the same. `correlation`,
+ * the toy model's correlated sets if any, sets the default k (expectedActiveFeatures).
+ */
+export function expandSaeGrid(config: SaeConfig, sparsity: readonly number[], nFeatures: number, correlation?: FeatureCorrelation): SaeSpec[] {
   const specs: SaeSpec[] = [];
   for (let toyInstance = 0; toyInstance < sparsity.length; toyInstance++) {
-    const expectedActive = nFeatures * (1 - sparsity[toyInstance]);
+    const expectedActive = expectedActiveFeatures(nFeatures, sparsity[toyInstance], correlation);
     for (const arch of config.arch) {
       for (const dictSize of config.dictSize ?? [nFeatures]) {
         const defaultL1 = DEFAULT_L1[arch];

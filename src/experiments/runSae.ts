@@ -76,7 +76,7 @@ export function sweptFields(config: SaeConfig): ('l1' | 'k' | 'dictSize')[] {
  */
 export async function runSaeExperiment(toyConfig: ToyConfig, toy: ToySource, config: SaeConfig, options: SaeRunOptions): Promise<SaeResult[]> {
   const { outDir, progress } = options;
-  const specs = expandSaeGrid(config, toyConfig.sparsity, toyConfig.nFeatures);
+  const specs = expandSaeGrid(config, toyConfig.sparsity, toyConfig.nFeatures, toy.correlation);
   writeFileAtomic(path.join(outDir, 'config.json'), saeConfigJson(config, toyConfig, specs.length, options.provenance));
   const training = createSaeTraining(config, toy, specs);
   progress?.start(config.saeSteps);

@@ -197,8 +197,9 @@ export function toySource(config: ToyConfig, W: Float32Array): ToySource {
 
 function saeTraining(toy: ToyModel, input: SaeConfigInput | SaeConfig): SaeTraining {
   const config = resolveSaeConfig(input);
-  const specs = expandSaeGrid(config, toy.config.sparsity, toy.config.nFeatures);
-  return createSaeTraining(config, toySource(toy.config, toy.W), specs);
+  const source = toySource(toy.config, toy.W);
+  const specs = expandSaeGrid(config, toy.config.sparsity, toy.config.nFeatures, source.correlation);
+  return createSaeTraining(config, source, specs);
 }
 
 function saeProgress(training: SaeTraining, trainingMs: number): SaeProgress {

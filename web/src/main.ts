@@ -4,7 +4,7 @@
 
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
-import { expandSaeGrid, resolveSaeConfig, resolveToyConfig, type HistoryRow, type ToyConfig, type ToyMetrics, type ToyModel, type TrainedToyModel } from 'superposition-lab';
+import { expandSaeGrid, resolveSaeConfig, resolveToyConfig, toyCorrelation, type HistoryRow, type ToyConfig, type ToyMetrics, type ToyModel, type TrainedToyModel } from 'superposition-lab';
 import { checkSae, checkToy } from './configs.js';
 import { saeCommand, toyCommand } from './cliCommand.js';
 import { directoryPicker, runBlobs, saveToFolder, setDownloadLinks } from './exportRun.js';
@@ -130,7 +130,7 @@ async function trainSae(): Promise<void> {
   saeInUse = true;
   syncUrlAndCommands();
   const toy: ToyModel = { config: current.config, W: current.W, b: current.b };
-  const specs = expandSaeGrid(resolveSaeConfig(checked.config), toy.config.sparsity, toy.config.nFeatures);
+  const specs = expandSaeGrid(resolveSaeConfig(checked.config), toy.config.sparsity, toy.config.nFeatures, toyCorrelation(toy.config));
   setBusy(true);
   saeViews.start(specs, toy.config.nFeatures);
   const { callback, flush } = throttledDraw<SaeSnapshot>((snapshot) => {

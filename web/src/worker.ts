@@ -12,6 +12,7 @@ import {
   gramMatrix,
   resolveSaeConfig,
   superpositionMetrics,
+  toyCorrelation,
   trainSaesAsync,
   trainToyModelAsync,
   type SaeConfigInput,
@@ -135,7 +136,7 @@ function saeSnapshot(toy: ToyModel, specs: readonly SaeSpec[], progress: SaeProg
 
 async function trainSae(toy: ToyModel, input: SaeConfigInput, onSnapshot: (snapshot: SaeSnapshot) => void): Promise<SaeOutcome> {
   controller = new AbortController();
-  const specs = expandSaeGrid(resolveSaeConfig(input), toy.config.sparsity, toy.config.nFeatures);
+  const specs = expandSaeGrid(resolveSaeConfig(input), toy.config.sparsity, toy.config.nFeatures, toyCorrelation(toy.config));
   const throttle = new Throttle();
   let trainingMs = 0;
   const saes = await trainSaesAsync(toy, input, {
