@@ -72,6 +72,9 @@ function nodeRate(workload: WebWorkload): number {
   return (JSON.parse(result.stdout.trim()) as { stepsPerSecond: number }).stepsPerSecond;
 }
 
+/** The pause before each measurement. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
+
 function roundsArg(): number {
   const at = process.argv.indexOf('--rounds');
   const rounds = at < 0 ? 5 : Number(process.argv[at + 1]);
@@ -94,15 +97,22 @@ async function main(): Promise<void> {
     for (let round = 1; round <= rounds; round++) {
       for (const workload of WEB_WORKLOADS) {
         // Alternate which goes first, so neither always meets a machine the other just warmed or loaded.
+        // Each measurement after a pause: a closed page's renderer is still being torn down for a
+        // moment, and on two cores that work fell on the next measurement (a page measured right
+        // after another page's close ran at ~0.65× the others).
         const measurePage = async () => {
+          await settle();
           const result = await pageRate(browser, serve.origin, workload);
           page.get(workload.name)!.push(result.rate);
           longest.set(workload.name, Math.max(longest.get(workload.name)!, result.longestTask));
           isolated &&= result.isolated;
         };
-        const measureNode = () => node.get(workload.name)!.push(nodeRate(workload));
-        if (round % 2 === 1) (await measurePage(), measureNode());
-        else (measureNode(), await measurePage());
+        const measureNode = async () => {
+          await settle();
+          node.get(workload.name)!.push(nodeRate(workload));
+        };
+        if (round % 2 === 1) (await measurePage(), await measureNode());
+        else (await measureNode(), await measurePage());
         process.stderr.write(`round ${round}/${rounds} ${workload.name}: page ${grouped(page.get(workload.name)!.at(-1)!)}, Node ${grouped(node.get(workload.name)!.at(-1)!)} steps/s\n`);
       }
     }
