@@ -220,7 +220,7 @@ function wireButtons(): void {
  */
 function pageSettled(): Promise<void> {
   const loaded = document.readyState === 'complete' ? Promise.resolve() : new Promise<void>((resolve) => window.addEventListener('load', () => resolve(), { once: true }));
-  const idle = () => new Promise<void>((resolve) => ("requestIdleCallback" in window ? requestIdleCallback(() => resolve(), { timeout: 1000 }) : setTimeout(resolve, 100)));
+  const idle = () => new Promise<void>((resolve) => ('requestIdleCallback' in window ? requestIdleCallback(() => resolve(), { timeout: 1000 }) : setTimeout(resolve, 100)));
   return loaded.then(idle);
 }
 
@@ -238,11 +238,12 @@ async function start(): Promise<void> {
   syncUrlAndCommands();
   // The views of the form's model, empty, built with the page (in a task of their own): a training
   // of that shape then reuses them rather than building them cold as it starts.
+  // (A training begun meanwhile builds them itself.)
   if (config && !state.from) {
     await nextTask();
-    toyViews.startInstances(config);
+    if (!busy) toyViews.startInstances(config);
     await nextTask();
-    toyViews.startLoss();
+    if (!busy) toyViews.startLoss();
   }
   if (state.from) {
     try {
