@@ -3,7 +3,6 @@
 // to work on toy data. Also the grid of SAEs a config asks for (expandSaeGrid).
 
 import * as z from 'zod';
-import type { FeatureCorrelation } from '../data/correlatedSets.js';
 import { ConfigError, firstIssueMessage } from './errors.js';
 import { fieldFlags, type FieldFlag } from './flags.js';
 
@@ -175,12 +174,18 @@ export interface SaeSpec {
  */
 export const DEFAULT_L1: Readonly<Partial<Record<SaeArch, number>>> = { relu: 0.03, jumprelu: 0.03, gated: 0.3 };
 
+/** The toy model's feature sets as far as the default k needs them (data/correlatedSets.ts's FeatureCorrelation). */
+export interface SetsForK {
+  kind: 'correlated' | 'anticorrelated';
+  setSize: number;
+}
+
 /**
  * The expected number of active features per sample, the default k: n(1 − S), or (n / k)(1 − S)
  * for sets of k anticorrelated features (a set is active with probability 1 − S, and then exactly
  * one of its features is).
  */
-export function expectedActiveFeatures(nFeatures: number, sparsity: number, correlation?: FeatureCorrelation): number {
+export function expectedActiveFeatures(nFeatures: number, sparsity: number, correlation?: SetsForK): number {
   const draws = correlation?.kind === 'anticorrelated' ? nFeatures / correlation.setSize : nFeatures;
   return draws * (1 - sparsity);
 }
@@ -190,7 +195,7 @@ export function expectedActiveFeatures(nFeatures: number, sparsity: number, corr
  * Fields an architecture ignores are not swept for it, so no two SAEs are the same. `correlation`,
  * the toy model's correlated sets if any, sets the default k (expectedActiveFeatures).
  */
-export function expandSaeGrid(config: SaeConfig, sparsity: readonly number[], nFeatures: number, correlation?: FeatureCorrelation): SaeSpec[] {
+export function expandSaeGrid(config: SaeConfig, sparsity: readonly number[], nFeatures: number, correlation?: SetsForK): SaeSpec[] {
   const specs: SaeSpec[] = [];
   for (let toyInstance = 0; toyInstance < sparsity.length; toyInstance++) {
     const expectedActive = expectedActiveFeatures(nFeatures, sparsity[toyInstance], correlation);
