@@ -11,6 +11,13 @@ and its derivatives) and up to 100 instances. Steps over a second end the warm-u
 steps over 2 s get at most 3 repeats of one step each: the same rules as bench/timing.ts.
 Prints one JSON line: stepsPerSecond, msPerStep, the repeats, maxRssKiB, numpy's version, BLAS
 and thread count. Timing: warm-up, steps per repeat calibrated to ~targetSeconds, median rate.
+
+End to end (the bench times this whole process against our command, bench/startup.ts):
+  {"spec": {...toy spec...}, "batch": 1024, "seed": 0,
+   "endToEnd": {"steps": 10000, "evalSize": 100000, "historyEvery": 100, "out": "<folder>"}}
+trains the toy model for `steps` steps, measures its loss on evalSize fresh samples, counts the
+represented features (||W_i|| > 0.5) and writes what our command writes for a run — weights,
+metrics, history, config — into `out`: the same work as `superposition … --no-plots --quiet`.
 """
 
 import ctypes
@@ -65,6 +72,13 @@ class ToyModel:
         shape = (self.K, self.B, self.n)
         active = self.rng.random(shape, dtype=F32) < self.p
         return np.where(active, self.rng.random(shape, dtype=F32), F32(0))  # [K, B, n]
+
+    def loss_only(self):
+        """The loss of a fresh batch, no step (the evaluation)."""
+        x = self.generate_batch()
+        out = np.maximum(x @ self.W.transpose(0, 2, 1) @ self.W + self.b[:, None, :], 0)
+        err = out - x
+        return float((self.importance * err * err).sum() / (self.B * self.n))
 
     def step(self):
         x = self.generate_batch()
@@ -194,11 +208,42 @@ def blas_info():
     return info
 
 
+def end_to_end(model, spec, job):
+    """A whole run as our command does one: train, evaluate, write the results folder."""
+    e2e = job["endToEnd"]
+    out = e2e["out"]
+    history = []
+    for step in range(e2e["steps"]):
+        model.step()
+        if step % e2e["historyEvery"] == 0 or step == e2e["steps"] - 1:
+            history.append((step, model.loss))
+    total, done = 0.0, 0
+    while done < e2e["evalSize"]:
+        size = min(model.B, e2e["evalSize"] - done)
+        model.B = size
+        total += model.loss_only() * size
+        done += size
+    norms = np.linalg.norm(model.W, axis=1)  # [K, n]
+    metrics = {"evalLoss": total / e2e["evalSize"], "represented": (norms > 0.5).sum(axis=1).tolist(),
+               "featureNorms": norms.tolist()}
+    os.makedirs(out, exist_ok=True)
+    np.savez(os.path.join(out, "weights.npz"), W=model.W, b=model.b)
+    with open(os.path.join(out, "metrics.json"), "w") as f:
+        json.dump(metrics, f)
+    with open(os.path.join(out, "history.csv"), "w") as f:
+        f.write("step,loss\n" + "".join(f"{s},{l}\n" for s, l in history))
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump({"spec": spec, "batch": job.get("batch", 1024), "seed": job.get("seed", 0), **e2e}, f)
+
+
 def main():
     text = sys.argv[1] if len(sys.argv) > 1 else sys.stdin.read()
     job = json.loads(text)
     spec, batch, seed = job["spec"], job.get("batch", 1024), job.get("seed", 0)
     rng = np.random.default_rng(seed)
+    if "endToEnd" in job:
+        end_to_end(ToyModel(spec, batch, rng), spec, job)
+        return
     if spec["kind"] == "toy":
         model = ToyModel(spec, batch, rng)
     else:

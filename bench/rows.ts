@@ -114,7 +114,7 @@ export const OPENBLAS_TUNING = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'];
  * The NumPy child's environment: OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset (unless `inherit`,
  * for the one informational row that shows their effect); 1 thread or all.
  */
-function numpyEnv(threads: 'one' | 'all', inherit = false): NodeJS.ProcessEnv {
+export function numpyEnv(threads: 'one' | 'all', inherit = false): NodeJS.ProcessEnv {
   const env = { ...process.env };
   if (!inherit) for (const name of OPENBLAS_TUNING) delete env[name];
   for (const name of ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS']) {
