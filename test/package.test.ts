@@ -88,6 +88,11 @@ describe('the packed package, installed into an empty folder', () => {
     expect(manifest.scripts.prepare).toBeDefined(); // not run for a tarball: dist/ is inside
     expect(Object.keys(manifest.dependencies)).not.toContain('tsx');
     expect(Object.keys(manifest.dependencies)).not.toContain('esbuild');
+    // commander is inside the command's bundle: not a dependency, and never imported from node_modules
+    // (vega's own dependencies may hoist an older commander there, which must not stand in for it).
+    expect(Object.keys(manifest.dependencies)).not.toContain('commander');
+    const cliSources = fs.readdirSync(cliDir).filter((f) => f.endsWith('.js')).map((f) => fs.readFileSync(path.join(cliDir, f), 'utf8'));
+    expect(cliSources.filter((text) => /(from\s*|require\(|import\()\s*["']commander["']/.test(text))).toEqual([]);
   });
 
   it('npx superposition trains (two worker threads: the bundle finds the workers\' bundle) and writes its results folder', () => {
