@@ -123,8 +123,12 @@ export function gramSweep(
  * chunk sweeps all the rows (a, g, and M's columns of the chunk: G's and M's columns of a chunk
  * stay in L1). Every sum runs in the same order as in gramSweep, so the same bits: a row's loss
  * terms continue from chunk to chunk in rowLoss [count] (f32x4 per row) and reach the float64 loss,
- * row by row, after the last chunk. One loop per chunk width (sweepChunk inlined with a constant
- * NV), so that the unused vectors compile away.
+ * row by row, after the last chunk. Each chunk width has a function of its own (gramChunk1 …
+ * gramChunk9, sweepChunk inlined with a constant NV, so that the unused vectors compile away).
+ * Why not one function: the engine optimizes a hot function as a whole, and all nine widths in one
+ * body took V8 ~54 ms to optimize, all the while the row loop ran unoptimized, ~3× slower (W1's first
+ * ~500 steps); a width alone takes a few ms. They are exported so that the optimizer of this build
+ * (Binaryen) keeps them functions of their own instead of inlining each into its only caller.
  */
 export function gramSweepRegisters(
   rowPtr: usize, xIdx: usize, xVal: usize, G: usize, b: usize, imp: usize, c: usize,
@@ -141,18 +145,48 @@ export function gramSweepRegisters(
     const first = k == 0;
     const last = k == chunks - 1;
     switch (v1 - v0) {
-      case 1: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 1); break;
-      case 2: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 2); break;
-      case 3: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 3); break;
-      case 4: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 4); break;
-      case 5: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 5); break;
-      case 6: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 6); break;
-      case 7: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 7); break;
-      case 8: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 8); break;
-      default: sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 9);
+      case 1: gramChunk1(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64); break;
+      case 2: gramChunk2(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64); break;
+      case 3: gramChunk3(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64); break;
+      case 4: gramChunk4(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64); break;
+      case 5: gramChunk5(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64); break;
+      case 6: gramChunk6(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64); break;
+      case 7: gramChunk7(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64); break;
+      case 8: gramChunk8(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64); break;
+      default: gramChunk9(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64);
     }
     v0 = v1;
   }
+}
+
+// The chunk of each width, at byte o of the outputs (xs bytes per row of G and M), over all rows;
+// first / last: the chunk begins / ends the outputs (a single chunk is both).
+export function gramChunk1(rowPtr: usize, xIdx: usize, xVal: usize, G: usize, b: usize, imp: usize, c: usize, Xr: usize, M: usize, gbAcc: usize, rowLoss: usize, r0: i32, count: i32, xs: usize, o: usize, first: bool, last: bool, relu: bool, loss64: usize): void {
+  sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 1);
+}
+export function gramChunk2(rowPtr: usize, xIdx: usize, xVal: usize, G: usize, b: usize, imp: usize, c: usize, Xr: usize, M: usize, gbAcc: usize, rowLoss: usize, r0: i32, count: i32, xs: usize, o: usize, first: bool, last: bool, relu: bool, loss64: usize): void {
+  sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 2);
+}
+export function gramChunk3(rowPtr: usize, xIdx: usize, xVal: usize, G: usize, b: usize, imp: usize, c: usize, Xr: usize, M: usize, gbAcc: usize, rowLoss: usize, r0: i32, count: i32, xs: usize, o: usize, first: bool, last: bool, relu: bool, loss64: usize): void {
+  sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 3);
+}
+export function gramChunk4(rowPtr: usize, xIdx: usize, xVal: usize, G: usize, b: usize, imp: usize, c: usize, Xr: usize, M: usize, gbAcc: usize, rowLoss: usize, r0: i32, count: i32, xs: usize, o: usize, first: bool, last: bool, relu: bool, loss64: usize): void {
+  sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 4);
+}
+export function gramChunk5(rowPtr: usize, xIdx: usize, xVal: usize, G: usize, b: usize, imp: usize, c: usize, Xr: usize, M: usize, gbAcc: usize, rowLoss: usize, r0: i32, count: i32, xs: usize, o: usize, first: bool, last: bool, relu: bool, loss64: usize): void {
+  sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 5);
+}
+export function gramChunk6(rowPtr: usize, xIdx: usize, xVal: usize, G: usize, b: usize, imp: usize, c: usize, Xr: usize, M: usize, gbAcc: usize, rowLoss: usize, r0: i32, count: i32, xs: usize, o: usize, first: bool, last: bool, relu: bool, loss64: usize): void {
+  sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 6);
+}
+export function gramChunk7(rowPtr: usize, xIdx: usize, xVal: usize, G: usize, b: usize, imp: usize, c: usize, Xr: usize, M: usize, gbAcc: usize, rowLoss: usize, r0: i32, count: i32, xs: usize, o: usize, first: bool, last: bool, relu: bool, loss64: usize): void {
+  sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 7);
+}
+export function gramChunk8(rowPtr: usize, xIdx: usize, xVal: usize, G: usize, b: usize, imp: usize, c: usize, Xr: usize, M: usize, gbAcc: usize, rowLoss: usize, r0: i32, count: i32, xs: usize, o: usize, first: bool, last: bool, relu: bool, loss64: usize): void {
+  sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 8);
+}
+export function gramChunk9(rowPtr: usize, xIdx: usize, xVal: usize, G: usize, b: usize, imp: usize, c: usize, Xr: usize, M: usize, gbAcc: usize, rowLoss: usize, r0: i32, count: i32, xs: usize, o: usize, first: bool, last: bool, relu: bool, loss64: usize): void {
+  sweepChunk(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, xs, o, first, last, relu, loss64, 9);
 }
 
 /** One chunk of NV vectors at byte o of the outputs (xs bytes per row of G and M), over all rows. */
