@@ -117,6 +117,27 @@ export function gramSweep(
 }
 
 /**
+ * The whole batch of `rows` compressed rows, GRAM_SUB (`sub`) rows per sweep: gramSweepRegisters,
+ * or with `registers` false the general gramSweep (same bits), each followed by gramFlush, which
+ * moves ∂b's float32 sum to float64 every sweep and M's at the end of each block of R rows. One
+ * call per batch rather than two per sweep: calls from JavaScript into WebAssembly cost most while
+ * the caller is not yet optimized, the first few hundred steps of a run.
+ */
+export function gramSweepBatch(
+  rowPtr: usize, xIdx: usize, xVal: usize, G: usize, b: usize, imp: usize, c: usize, A: usize,
+  Xr: usize, M: usize, gbAcc: usize, rowLoss: usize, M64: usize, gb64: usize,
+  rows: i32, sub: i32, R: i32, n: i32, nP: i32, relu: bool, registers: bool, loss64: usize,
+): void {
+  for (let r0 = 0; r0 < rows; r0 += sub) {
+    const count = min(sub, rows - r0);
+    if (registers) gramSweepRegisters(rowPtr, xIdx, xVal, G, b, imp, c, Xr, M, gbAcc, rowLoss, r0, count, nP, relu, loss64);
+    else gramSweep(rowPtr, xIdx, xVal, G, b, imp, c, A, Xr, M, gbAcc, r0, count, nP, relu, loss64);
+    const endOfBlock = (r0 + count) % R == 0 || r0 + count == rows;
+    gramFlush(M, M64, gbAcc, gb64, endOfBlock ? n : 0, nP);
+  }
+}
+
+/**
  * gramSweep with a and g of the row in registers rather than in A, up to nine vectors (36 outputs)
  * at a time: the outputs are cut into chunks of at most nine vectors, as even as they come (n =
  * 100: 9, 8, 8 rather than 8, 8, 8, 1; each chunk costs a pass over the rows' lists), and each

@@ -22,5 +22,5 @@
 export { hidden, hiddenSparse, scatterRows, outputs } from './h32';
 export { accumulateW, accumulateWtSparse, flushWt, columnSums, countNonzero, compactRows, accumulateColumns, backward } from './h32Backward';
 export { heapBase, compressRows, countRows, padRows } from './compress';
-export { gramMatrix, gramSweep, gramSweepRegisters, gramFlush, gramGradient } from './gram32';
+export { gramMatrix, gramSweep, gramSweepRegisters, gramSweepBatch, gramFlush, gramGradient } from './gram32';
 export { gramChunk1, gramChunk2, gramChunk3, gramChunk4, gramChunk5, gramChunk6, gramChunk7, gramChunk8, gramChunk9 } from './gram32';

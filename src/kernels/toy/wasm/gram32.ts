@@ -50,15 +50,8 @@ export function sweepGram32(job: Job32): void {
   f64[loss64] = 0;
   wasm.gramMatrix(L.W, L.G32, n, m, nP);
   const R = gramBlockRows(n, rows, actives);
-  const relu01 = relu ? 1 : 0;
-  for (let r0 = 0; r0 < rows; r0 += GRAM_SUB) {
-    const count = Math.min(GRAM_SUB, rows - r0);
-    if (registerGram) wasm.gramSweepRegisters(L.rowPtr, L.xIdx, L.xVal, L.G32, L.b, L.imp, L.c, L.Xr, L.M32, L.gbAcc, L.rowLoss, r0, count, nP, relu01, L.loss64);
-    else wasm.gramSweep(L.rowPtr, L.xIdx, L.xVal, L.G32, L.b, L.imp, L.c, L.A, L.Xr, L.M32, L.gbAcc, r0, count, nP, relu01, L.loss64);
-    // ∂b's sum moves to float64 every GRAM_SUB samples, M's at the end of each block of R (n = 0: M stays).
-    const endOfBlock = (r0 + count) % R === 0 || r0 + count === rows;
-    wasm.gramFlush(L.M32, L.M64, L.gbAcc, L.gb64, endOfBlock ? n : 0, nP);
-  }
+  // ∂b's sum moves to float64 every GRAM_SUB samples, M's at the end of each block of R.
+  wasm.gramSweepBatch(L.rowPtr, L.xIdx, L.xVal, L.G32, L.b, L.imp, L.c, L.A, L.Xr, L.M32, L.gbAcc, L.rowLoss, L.M64, L.gb64, rows, GRAM_SUB, R, n, nP, relu ? 1 : 0, registerGram ? 1 : 0, L.loss64);
   result[0] = f64[loss64];
   if (!grads) return;
   const gW64 = L.gW64 >> 3;

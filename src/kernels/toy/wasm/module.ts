@@ -41,6 +41,11 @@ export interface ToyExports {
     rowPtr: number, xIdx: number, xVal: number, G: number, b: number, imp: number, c: number,
     Xr: number, M: number, gbAcc: number, rowLoss: number, r0: number, count: number, nP: number, relu: number, loss64: number,
   ): void;
+  gramSweepBatch(
+    rowPtr: number, xIdx: number, xVal: number, G: number, b: number, imp: number, c: number, A: number,
+    Xr: number, M: number, gbAcc: number, rowLoss: number, M64: number, gb64: number,
+    rows: number, sub: number, R: number, n: number, nP: number, relu: number, registers: number, loss64: number,
+  ): void;
   gramFlush(M: number, M64: number, gbAcc: number, gb64: number, n: number, nP: number): void;
   gramGradient(W: number, M64: number, S: number, gW64: number, n: number, m: number, nP: number): void;
 }
