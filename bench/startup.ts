@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { BENCH_DIR, ROOT, formatTable, isMeasurement, measureRow, numpyChild, numpyEnv, type Row } from './rows.js';
-import { WORKLOADS } from './workloads.js';
+import { BATCH, SEED, WORKLOADS } from './workloads.js';
 
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 15);
 const W1_RUNS = 5;
@@ -62,7 +62,7 @@ const NO_TRIM = { MALLOC_TRIM_THRESHOLD_: String(2 ** 30) };
 /** NumPy's baseline doing W1's run as a whole process (its end-to-end mode) into `out`. */
 function numpyProcessArgs(out: string): string[] {
   const w1 = WORKLOADS.find((w) => w.name === 'W1')!;
-  const job = { spec: w1.spec, batch: 1024, seed: 0, endToEnd: { steps: W1_STEPS, evalSize: 100_000, historyEvery: 100, out } };
+  const job = { spec: w1.spec, batch: BATCH, seed: SEED, endToEnd: { steps: W1_STEPS, evalSize: 100_000, historyEvery: 100, out } };
   return [path.join(BENCH_DIR, 'numpy_baseline.py'), JSON.stringify(job)];
 }
 
